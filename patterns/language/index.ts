@@ -5,3 +5,5 @@
 export * from './schema';
 export * from './diagnostics';
 export * from './parse';
+export * from './serialize';
+export * from './json-schema';

@@ -1,0 +1,11 @@
+import type { TCommand } from '../types';
+import fmt from './fmt';
+import schema from './schema';
+import validate from './validate';
+
+/** Every command, by name. A new command is one file in this folder and one line here. */
+export const COMMANDS: Record<string, TCommand> = {
+  validate,
+  fmt,
+  schema,
+};

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# npm run setup: install everything, generate the database clients, migrate and seed.
+# Safe to run again; works offline apart from the npm registry and Debian's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
+npm run db:generate
+npm run db:migrate
+npm run db:seed
+echo "Setup done. Serve with: npm run build && npm start"
