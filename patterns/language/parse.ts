@@ -188,7 +188,7 @@ export function parseRawYaml(text: string): TRawParse {
     diagnostics.push(createDiagnostic('ML1008', 'the document must be a mapping (apiVersion, kind, metadata, spec)', [], pos));
     return { sourceMap, diagnostics };
   }
-  structuralChecks(doc, sourceMap, lineCounter, diagnostics);
+  structuralChecks(doc, lineCounter, diagnostics);
   if (hasErrors(diagnostics)) return { sourceMap, diagnostics };
 
   try {
@@ -208,7 +208,7 @@ export function parseRawYaml(text: string): TRawParse {
 }
 
 /** Forbidden keys and nesting depth, on the AST (iterative: no recursion on hostile input). */
-function structuralChecks(doc: Document.Parsed, sourceMap: TSourceMap, lineCounter: LineCounter, out: TDiagnostic[]): void {
+function structuralChecks(doc: Document.Parsed, lineCounter: LineCounter, out: TDiagnostic[]): void {
   type TFrame = { node: unknown; path: (string | number)[] };
   const stack: TFrame[] = [{ node: doc.contents, path: [] }];
   let deep = false;
@@ -244,7 +244,6 @@ function structuralChecks(doc: Document.Parsed, sourceMap: TSourceMap, lineCount
       });
     }
   }
-  void sourceMap;
 }
 
 interface TInternalResult extends TParseResult {
@@ -399,8 +398,7 @@ export function parsePattern(input: string | Uint8Array, options: TParseOptions 
     } else {
       return { ok: false, diagnostics: [createDiagnostic('ML1001', 'input must be text or bytes')] };
     }
-    const { sourceMap: _map, ...result } = parseText(text, options, []);
-    void _map;
+    const { sourceMap: _sourceMap, ...result } = parseText(text, options, []);
     result.diagnostics = sortDiagnostics(result.diagnostics);
     return result;
   } catch (e) {

@@ -12,6 +12,16 @@ function createAuth() {
     appName: 'Meshloom',
     database: prismaAdapter(db, { provider: getDbProvider() }),
     secret: loadAuthSecret(),
+    // A fixed public URL when one is configured; otherwise the request's own host, if it is a
+    // loopback host or one listed in MESHLOOM_ALLOWED_HOSTS (comma-separated).
+    baseURL: process.env.BETTER_AUTH_URL ?? {
+      allowedHosts: [
+        'localhost:*',
+        '127.0.0.1:*',
+        '[::1]:*',
+        ...(process.env.MESHLOOM_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      ],
+    },
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
     user: {
       additionalFields: {
@@ -29,6 +39,13 @@ function createAuth() {
           },
         },
       },
+    },
+    // Slow down password guessing without getting in the way of a team signing up together.
+    rateLimit: {
+      enabled: process.env.NODE_ENV === 'production',
+      window: 60,
+      max: 100,
+      customRules: { '/sign-in/email': { window: 60, max: 10 }, '/sign-up/email': { window: 60, max: 10 } },
     },
     session: { expiresIn: 60 * 60 * 24 * 14, updateAge: 60 * 60 * 24 },
     advanced: { useSecureCookies: process.env.MESHLOOM_SECURE_COOKIES === 'true' },

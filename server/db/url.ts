@@ -23,11 +23,11 @@ export function requireProvider(url: string | undefined): DbProvider {
 
 /** The repo root: the nearest folder at or above the working directory holding prisma/schema.prisma. */
 export function repoRoot(from: string = process.cwd()): string {
-  let dir = resolve(from);
+  let dir = resolve(/*turbopackIgnore: true*/ from);
   for (;;) {
-    if (existsSync(join(dir, 'prisma', 'schema.prisma'))) return dir;
+    if (existsSync(join(/*turbopackIgnore: true*/ dir, 'prisma', 'schema.prisma'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) return resolve(from);
+    if (parent === dir) return resolve(/*turbopackIgnore: true*/ from);
     dir = parent;
   }
 }
@@ -36,5 +36,5 @@ export function repoRoot(from: string = process.cwd()): string {
 export function sqliteFilePath(url: string = DEFAULT_DATABASE_URL): string {
   const path = url.replace(/^file:/, '').replace(/\?.*$/, '');
   if (path === ':memory:') return path;
-  return isAbsolute(path) ? path : join(repoRoot(), path);
+  return isAbsolute(path) ? path : join(/*turbopackIgnore: true*/ repoRoot(), path);
 }

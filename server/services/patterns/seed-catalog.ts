@@ -35,14 +35,14 @@ export interface SeedCatalogResult {
  * pattern is an error. All files are validated first; if any fails, nothing is written.
  * Catalog rows whose file disappeared are left alone.
  */
-export async function seedCatalog({ db, dir = join(repoRoot(), 'patterns', 'catalog') }: SeedCatalogOptions): Promise<SeedCatalogResult> {
+export async function seedCatalog({ db, dir = join(/*turbopackIgnore: true*/ repoRoot(), 'patterns', 'catalog') }: SeedCatalogOptions): Promise<SeedCatalogResult> {
   const result: SeedCatalogResult = { ok: true, created: [], updated: [], unchanged: [], errors: [] };
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
 
   const entries: { file: string; text: string; pattern: TPattern }[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
-    const text = readFileSync(join(dir, file), 'utf8');
+    const text = readFileSync(join(/*turbopackIgnore: true*/ dir, file), 'utf8');
     const parsed = parsePattern(text);
     if (!parsed.ok || !parsed.pattern) {
       result.errors.push({ file, message: 'does not validate', diagnostics: parsed.diagnostics });
