@@ -31,6 +31,7 @@ export const DIAGNOSTIC_CODES = {
   ML1008: 'root is not a mapping',
   ML1009: 'duplicate key',
   ML1010: 'nesting too deep',
+  ML1011: 'too many problems to list',
   ML2000: 'invalid value',
   ML2001: 'missing required field',
   ML2002: 'wrong type',

@@ -374,3 +374,15 @@ describe('robustness', () => {
     expect(parsePattern(null as unknown as string).ok).toBe(false);
   });
 });
+
+describe('many problems', () => {
+  it('lists the first 500 and says how many more there are, never dropping them silently', () => {
+    const routes = Array.from({ length: 600 }, (_, i) => `    - {service: missing-${i}, rules: [{backends: [{version: v1}]}]}`).join('\n');
+    const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: foundational}\nspec:\n  routes:\n${routes}\n`;
+    const r = parsePattern(text);
+    expect(r.ok).toBe(false);
+    const more = r.diagnostics.find((d) => d.code === 'ML1011');
+    expect(more?.message).toMatch(/^\d+ more problems are not listed/);
+    expect(r.diagnostics.filter((d) => d.code === 'ML3001')).toHaveLength(500);
+  });
+});

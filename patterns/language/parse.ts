@@ -276,6 +276,14 @@ function parseText(text: string, options: TParseOptions, stack: string[]): TInte
   const sourceMap = raw.sourceMap;
   const finish = (extra: TDiagnostic[], pattern?: TPattern, params?: Record<string, unknown>): TInternalResult => {
     const all = [...diagnostics, ...extra.slice(0, MAX_DIAGNOSTICS).map((d) => place(d, sourceMap))];
+    if (extra.length > MAX_DIAGNOSTICS) {
+      // Never drop problems silently: say how many more there are.
+      all.push({
+        ...createDiagnostic('ML1011', `${extra.length - MAX_DIAGNOSTICS} more problems are not listed (the first ${MAX_DIAGNOSTICS} are)`, [], { line: 1, column: 1 }),
+        severity: 'error',
+        hint: 'fix the problems above and validate again',
+      });
+    }
     const ok = !hasErrors(all) && pattern !== undefined;
     return { ok, source, params, diagnostics: all, sourceMap, ...(ok ? { pattern } : {}) };
   };
