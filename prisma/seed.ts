@@ -1,6 +1,7 @@
 // Loads patterns/catalog/*.yaml into DATABASE_URL (idempotent). Usage: npm run db:seed [-- <dir>]
 // Exits 1, writing nothing, when a catalog file does not validate.
 import { getDb } from '@/server/db';
+import { refreshDerivedColumns } from '@/server/services/patterns/refresh-derived';
 import { seedCatalog } from '@/server/services/patterns/seed-catalog';
 
 const db = getDb();
@@ -15,6 +16,8 @@ try {
     process.exitCode = 1;
   } else {
     console.log(`db:seed catalog: ${result.created.length} created, ${result.updated.length} updated, ${result.unchanged.length} unchanged`);
+    const refreshed = await refreshDerivedColumns({ db });
+    if (refreshed.length) console.log(`db:seed refreshed search text and features of ${refreshed.length} pattern(s)`);
   }
 } finally {
   await db.$disconnect();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePattern } from '@/patterns/language';
+import { MESH_IDS, parsePattern } from '@/patterns/language';
 import { createTRPCRouter, editorProcedure, publicProcedure } from '@/server/api/trpc';
 import {
   createPattern,
@@ -9,6 +9,8 @@ import {
   listPatterns,
   listRevisions,
   revertPattern,
+  searchCatalog,
+  CATALOG_SORTS,
   updatePattern,
 } from '@/server/services/patterns';
 
@@ -20,6 +22,21 @@ export const patternsRouter = createTRPCRouter({
   list: publicProcedure
     .input(z.object({ query: z.string().max(200).optional(), category: z.string().max(40).optional() }).optional())
     .query(({ ctx, input }) => listPatterns({ db: ctx.db, actor: ctx.actor, ...input })),
+
+  /** The browsable catalog: search, facet filters with counts, sort, mesh compatibility. */
+  catalog: publicProcedure
+    .input(
+      z
+        .object({
+          q: z.string().max(200).optional(),
+          categories: z.array(z.string().max(40)).max(20).optional(),
+          tags: z.array(z.string().max(40)).max(30).optional(),
+          meshes: z.array(z.enum(MESH_IDS)).max(MESH_IDS.length).optional(),
+          sort: z.enum(CATALOG_SORTS).optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => searchCatalog({ db: ctx.db, actor: ctx.actor, ...input })),
 
   get: publicProcedure.input(z.object({ name: ZName })).query(({ ctx, input }) => getPattern({ db: ctx.db, actor: ctx.actor, name: input.name })),
 

@@ -9,3 +9,5 @@ export { listRevisions, type ListRevisionsOptions, type RevisionEntry } from './
 export { revertPattern, type RevertPatternOptions } from './revert-pattern';
 export { seedCatalog, type SeedCatalogOptions, type SeedCatalogResult, type SeedFileError } from './seed-catalog';
 export { type PatternDetail, type PatternSource, type PatternSummary, type Visibility, VISIBILITIES } from './shared';
+export { refreshDerivedColumns } from './refresh-derived';
+export { searchCatalog, CATALOG_SORTS, type CatalogEntry, type CatalogQuery, type CatalogResult, type CatalogSort, type FacetValue } from './search-catalog';

@@ -78,7 +78,13 @@ export async function seedCatalog({ db, dir = join(/*turbopackIgnore: true*/ rep
         return 'created' as const;
       }
       if (existing.source !== 'catalog') throw new Error(`a user pattern is already named "${columns.name}"`);
-      if (existing.text === text) return 'unchanged' as const;
+      if (existing.text === text) {
+        // Same file: no revision, but refresh what is derived from it (search text, features).
+        if (existing.searchText !== columns.searchText || existing.features !== columns.features) {
+          await tx.pattern.update({ where: { id: existing.id }, data: { searchText: columns.searchText, features: columns.features } });
+        }
+        return 'unchanged' as const;
+      }
       const { count } = await tx.pattern.updateMany({
         where: { id: existing.id, version: existing.version },
         data: { ...columns, text, version: { increment: 1 } },

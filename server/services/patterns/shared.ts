@@ -1,5 +1,6 @@
 // Internal helpers of the pattern services: DTO mapping, visibility rules, text → row fields.
 import { parsePattern, type TPattern } from '@/patterns/language';
+import { featuresOf } from '@/patterns/language/features';
 import { type Db, type DbTransaction, dbProvider, Prisma } from '@/server/db';
 import { ServiceError } from '../errors';
 import type { Actor } from '../types';
@@ -133,7 +134,16 @@ export function parseOrThrow(text: string): TPattern {
 /** The row columns a pattern file determines (metadata, denormalized for listing and search). */
 export function metadataColumns(pattern: TPattern) {
   const m = pattern.metadata;
-  return { name: m.name, title: m.title, category: m.category, tags: JSON.stringify(m.tags), summary: m.summary, description: m.description };
+  return {
+    name: m.name,
+    title: m.title,
+    category: m.category,
+    tags: JSON.stringify(m.tags),
+    summary: m.summary,
+    description: m.description,
+    searchText: [m.name, m.title, m.summary, m.tags.join(' '), m.description].join('\n').toLowerCase(),
+    features: JSON.stringify(featuresOf(pattern)),
+  };
 }
 
 export function isUniqueViolation(e: unknown): boolean {
