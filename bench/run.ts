@@ -2,9 +2,10 @@
 // and ratios; the rows are also written to bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { TBenchRow, TBenchSuite } from './harness';
+import { catalogPageBench } from './catalog-page';
 import { patternLanguageBench } from './pattern-language';
 
-const SUITES: TBenchSuite[] = [patternLanguageBench];
+const SUITES: TBenchSuite[] = [patternLanguageBench, catalogPageBench];
 
 async function main() {
   const wanted = process.argv.slice(2);

@@ -1,22 +1,11 @@
 import { expect, test } from '@playwright/test';
 
-test('the home page lists the seeded catalog and search narrows it', async ({ page }) => {
+test('the home page lists the seeded catalog by title', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Service-mesh patterns');
   const cards = page.getByTestId('pattern-card');
-  const total = await cards.count();
-  expect(total).toBeGreaterThanOrEqual(3);
-  const firstTitle = (await cards.first().getByRole('heading').textContent())!.trim();
-
-  await page.getByLabel('Search patterns').fill(firstTitle);
-  await page.getByRole('button', { name: 'Search' }).click();
-  await expect(page).toHaveURL(/\?q=/);
-  await expect(cards.first()).toContainText(firstTitle);
-  expect(await cards.count()).toBeLessThan(total);
-
-  await page.getByLabel('Search patterns').fill('zzz-no-such-pattern');
-  await page.getByRole('button', { name: 'Search' }).click();
-  await expect(page.getByTestId('empty')).toContainText('No pattern matches');
+  expect(await cards.count()).toBeGreaterThanOrEqual(8);
+  await expect(cards.getByRole('link', { name: 'Canary deployment with weighted traffic' })).toBeVisible();
 });
 
 test('a catalog pattern page shows its title, description and file without signing in', async ({ page }) => {

@@ -177,26 +177,23 @@ export function summarizeRule(rule: TRouteRule, route: Pick<TRoute, 'service'>):
   return [head, ...extras].filter(Boolean).join(' ');
 }
 
-function describeRule(rule: TRouteRule, index: number, route: Pick<TRoute, 'service'>): string {
+function describeRule(rule: TRouteRule, index: number, short: string): string {
   const extra: string[] = [];
   if (rule.rewrite) {
     const w = rule.rewrite;
     extra.push(`rewrite ${[w.prefix !== undefined ? `prefix ${w.prefix}` : '', w.path !== undefined ? `path ${w.path}` : '', w.host ? `host ${w.host}` : ''].filter(Boolean).join(', ')}`);
   }
   if (rule.retries?.perTryTimeout) extra.push(`${rule.retries.perTryTimeout} per try`);
-  const ops = [rule.headers?.request, rule.headers?.response].filter(Boolean).length;
-  if (ops) extra.push('header changes');
-  return `${rule.name ?? `rule ${index + 1}`}: ${summarizeRule(rule, route)}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+  if (rule.headers?.request || rule.headers?.response) extra.push('header changes');
+  return `${rule.name ?? `rule ${index + 1}`}: ${short}${extra.length ? ` (${extra.join('; ')})` : ''}`;
 }
 
 type TRouteText = { short: string[]; full: string[] };
 
 /** Rule texts of a route, computed once per route however many edges show them. */
 function routeTexts(route: TRoute): TRouteText {
-  return {
-    short: route.rules.map((r) => summarizeRule(r, route)),
-    full: route.rules.map((r, k) => describeRule(r, k, route)),
-  };
+  const short = route.rules.map((r) => summarizeRule(r, route));
+  return { short, full: route.rules.map((r, k) => describeRule(r, k, short[k] ?? '')) };
 }
 
 function labelOf(texts: TRouteText, ruleIndexes: number[]): Pick<TRouteEdgeData, 'label' | 'title'> {
@@ -481,9 +478,10 @@ export function patternToGraph(pattern: TPattern): TPatternGraph {
     }
 
     // diverted backends and mirrors, one edge per (route, service)
-    const groups = new Map<string, { kind: 'backend' | 'mirror'; target: TGraphNode; ruleIndexes: number[]; path: TGraphPath }>();
+    let groups: Map<string, { kind: 'backend' | 'mirror'; target: TGraphNode; ruleIndexes: number[]; path: TGraphPath }> | undefined;
     const group = (kind: 'backend' | 'mirror', to: string, k: number, path: TGraphPath) => {
       const key = `${kind}:${name}:${to}`;
+      groups ??= new Map();
       const g = groups.get(key);
       if (g) {
         if (g.ruleIndexes[g.ruleIndexes.length - 1] !== k) g.ruleIndexes.push(k);
@@ -499,7 +497,7 @@ export function patternToGraph(pattern: TPattern): TPatternGraph {
       const mirrored = rule.mirror?.service;
       if (mirrored !== undefined && mirrored !== route.service) group('mirror', mirrored, k, [...routePath, 'rules', k, 'mirror']);
     });
-    for (const [id, g] of groups) {
+    for (const [id, g] of groups ?? []) {
       const label =
         g.kind === 'mirror'
           ? {

@@ -97,3 +97,23 @@ apiVersion: meshloom.dev/v1alpha1
     expect(parsePattern(serializePattern(r.pattern)).pattern).toEqual(r.pattern);
   });
 });
+
+describe('empty optional objects', () => {
+  it('keeps active: {} and passive: {}, whose presence is the meaning', () => {
+    const text = `apiVersion: meshloom.dev/v1alpha1
+kind: Pattern
+metadata: {name: t, title: T, category: resiliency}
+spec:
+  services: [{name: a}]
+  policies:
+    - {kind: HealthCheck, target: a, active: {}, passive: {}}
+`;
+    const first = parsePattern(text);
+    expect(first.ok).toBe(true);
+    const out = serializePattern(first.pattern!);
+    expect(out).toContain('active: {}');
+    const again = parsePattern(out);
+    expect(again.ok).toBe(true);
+    expect(again.pattern).toEqual(first.pattern);
+  });
+});

@@ -75,7 +75,9 @@ export function canonicalize(value: unknown, schema: z.ZodType = ZPattern): unkn
       if (v === undefined) continue;
       const def = canonicalDefault(field);
       if (def && deepEqual(def.value, v)) continue;
-      if (isEmpty(v) && acceptsUndefined(field)) continue;
+      // An empty optional list or map says nothing; an empty optional object can (active: {} turns
+      // on active health checks with their defaults), so it stays.
+      if (isEmpty(v) && acceptsUndefined(field) && defOf(resolveSchema(field, value[key])).type !== 'object') continue;
       if (s === ZRouteRule && key === 'match' && Array.isArray(v) && v.length === 1) v = v[0];
       out[key] = v;
     }

@@ -1,0 +1,34 @@
+import type { TMeshId } from '@/patterns/language';
+import type { TCapabilityLevel } from '@/server/adapters/capability';
+
+const SHORT: Record<TMeshId, string> = {
+  istio: 'Istio',
+  linkerd: 'Linkerd',
+  consul: 'Consul',
+  kuma: 'Kuma',
+  osm: 'OSM',
+  smi: 'SMI',
+  'gateway-api': 'GAMMA',
+  haproxy: 'Sandbox',
+};
+const WORD: Record<TCapabilityLevel, string> = { full: 'full support', partial: 'partial support', none: 'not supported' };
+const MARK: Record<TCapabilityLevel, string> = { full: '✓', partial: '◐', none: '✕' };
+
+/** One small badge per mesh: full ✓, partial ◐, none ✕ — each with a text label for screen readers. */
+export function CompatibilityBadges({ compatibility, detail }: { compatibility: { mesh: TMeshId; level: TCapabilityLevel; partial?: string[]; missing?: string[] }[]; detail?: boolean }) {
+  return (
+    <ul className="compat" aria-label="Mesh compatibility" data-testid="compatibility">
+      {compatibility.map((c) => {
+        const why = [...(c.missing?.length ? [`missing: ${c.missing.join(', ')}`] : []), ...(c.partial?.length ? [`partial: ${c.partial.join(', ')}`] : [])].join('; ');
+        const label = `${SHORT[c.mesh]}: ${WORD[c.level]}${why ? ` (${why})` : ''}`;
+        return (
+          <li key={c.mesh} className={`compat-badge level-${c.level}`} title={label} aria-label={label} data-mesh={c.mesh} data-level={c.level}>
+            <span aria-hidden="true">{MARK[c.level]} </span>
+            {SHORT[c.mesh]}
+            {detail && why ? <span className="compat-why"> — {why}</span> : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
