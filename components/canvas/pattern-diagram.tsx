@@ -117,7 +117,7 @@ export function PatternDiagram({ graph, positions, height = 480, minimap = false
     if (!selectedKey) return edges;
     const selected = new Set(selectedKey.split('\n'));
     return edges.map((e) =>
-      selected.has(e.source) || selected.has(e.target) ? { ...e, className: 'ml-related', zIndex: 1, markerEnd: MARKER_RELATED } : e,
+      selected.has(e.source) || selected.has(e.target) ? { ...e, className: 'ml-related', markerEnd: MARKER_RELATED } : e,
     );
   }, [edges, selectedKey]);
 

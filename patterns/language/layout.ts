@@ -99,18 +99,19 @@ const LAYOUT_OPTIONS: Record<string, string> = {
   'elk.spacing.nodeNode': '36',
   'elk.spacing.edgeLabel': '6',
   'elk.spacing.componentComponent': '56',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '72',
-  'elk.layered.spacing.edgeNodeBetweenLayers': '20',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '44',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '16',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   'elk.edgeLabels.placement': 'CENTER',
 };
 /**
- * Long call chains would make one very wide row: above this many nodes, layers wrap into
- * rows near the aspect ratio. (NETWORK_SIMPLEX placement looked slightly straighter but took
- * ~10x longer at 1,000 nodes, so the default Brandes-Köpf placement is kept.)
+ * Small graphs: network-simplex placement (straighter edges). Big graphs: Brandes-Köpf
+ * placement (network simplex took ~10x longer at 1,000 nodes), and layers wrap into rows near
+ * the aspect ratio so long call chains do not make one very wide row.
  */
-const WRAP_NODE_LIMIT = 50;
-const WRAP_OPTIONS: Record<string, string> = { 'elk.layered.wrapping.strategy': 'MULTI_EDGE', 'elk.aspectRatio': '1.6' };
+const BIG_GRAPH = 50;
+const SMALL_OPTIONS: Record<string, string> = { ...LAYOUT_OPTIONS, 'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX' };
+const BIG_OPTIONS: Record<string, string> = { ...LAYOUT_OPTIONS, 'elk.layered.wrapping.strategy': 'MULTI_EDGE', 'elk.aspectRatio': '1.6' };
 /** Beyond this many edges, labels are not reserved: layout time matters more than label room. */
 const LABEL_EDGE_LIMIT = 400;
 const SAVED_GAP = 80;
@@ -146,11 +147,12 @@ export async function layoutGraph(graph: TPatternGraph, options: TLayoutOptions 
   for (const e of graph.edges) {
     if (!freeIds.has(e.source) || !freeIds.has(e.target) || e.source === e.target) continue;
     const size = withLabels ? edgeLabelSize(e) : undefined;
-    edges.push({ id: e.id, sources: [e.source], targets: [e.target], ...(size ? { labels: [{ text: '', ...size }] } : {}) });
+    // ELK ignores labels without text: the id stands in for the label React Flow draws.
+    edges.push({ id: e.id, sources: [e.source], targets: [e.target], ...(size ? { labels: [{ text: e.id, ...size }] } : {}) });
   }
   const root: ElkNode = {
     id: 'root',
-    layoutOptions: free.length > WRAP_NODE_LIMIT ? { ...LAYOUT_OPTIONS, ...WRAP_OPTIONS } : LAYOUT_OPTIONS,
+    layoutOptions: free.length > BIG_GRAPH ? BIG_OPTIONS : SMALL_OPTIONS,
     children: free.map((n) => ({
       id: n.id,
       ...nodeSize(n),
