@@ -40,9 +40,10 @@ export default async function CatalogPage({ searchParams }: { searchParams: Prom
           </label>
           <label className="row" style={{ fontWeight: 400 }}>
             Sort
-            <SyncedSelect name="sort" value={result.sort} aria-label="Sort by" data-testid="catalog-sort">
+            <SyncedSelect name="sort" value={query.sort ?? ''} aria-label="Sort by" data-testid="catalog-sort">
+              <option value="">{query.q ? SORT_LABELS.relevance : SORT_LABELS.title}</option>
               {(Object.keys(SORT_LABELS) as (keyof typeof SORT_LABELS)[])
-                .filter((s) => s !== 'relevance' || query.q)
+                .filter((s) => s !== 'relevance' && (s !== 'title' || query.q))
                 .map((s) => (
                   <option key={s} value={s}>
                     {SORT_LABELS[s]}

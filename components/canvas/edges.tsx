@@ -1,11 +1,15 @@
 'use client';
 
-import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, type Edge, type EdgeProps, type EdgeTypes } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, Position, type Edge, type EdgeProps, type EdgeTypes } from '@xyflow/react';
 import { memo } from 'react';
 import type { TRouteEdgeData } from '@/patterns/language/graph';
+import { edgeLabelSize, type TPoint } from '@/patterns/language/layout';
 import { PolicyBadges } from './nodes';
 
-export type TRouteFlowEdge = Edge<TRouteEdgeData, 'route'>;
+/** `labelAt`: where the layout reserved room for the label; the path then runs through it. */
+export type TRouteEdgeFlowData = TRouteEdgeData & { labelAt?: TPoint };
+export type TRouteFlowEdge = Edge<TRouteEdgeFlowData, 'route'>;
+const RADIUS = 10;
 
 /** A call or route between two nodes: smoothstep path, rule summary and route policies as an HTML label. */
 export const RouteEdge = memo(function RouteEdge({
@@ -19,7 +23,27 @@ export const RouteEdge = memo(function RouteEdge({
   markerEnd,
   data,
 }: EdgeProps<TRouteFlowEdge>) {
-  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition, borderRadius: 10 });
+  const at = data?.labelAt;
+  let path: string;
+  let labelX: number;
+  let labelY: number;
+  const half = at && data ? (edgeLabelSize({ data })?.width ?? 0) / 2 : 0;
+  if (at && at.x - half > sourceX && at.x + half < targetX) {
+    // bend beside the label (never under it), then run through it
+    const [toLabel] = getSmoothStepPath({
+      sourceX, sourceY, sourcePosition, targetX: at.x, targetY: at.y, targetPosition: Position.Left,
+      centerX: (sourceX + at.x - half) / 2, borderRadius: RADIUS,
+    });
+    const [fromLabel] = getSmoothStepPath({
+      sourceX: at.x, sourceY: at.y, sourcePosition: Position.Right, targetX, targetY, targetPosition,
+      centerX: (at.x + half + targetX) / 2, borderRadius: RADIUS,
+    });
+    path = `${toLabel} ${fromLabel}`;
+    labelX = at.x;
+    labelY = at.y;
+  } else {
+    [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition, borderRadius: RADIUS });
+  }
   const kind = data?.kind ?? 'call';
   const lines = data?.label ?? [];
   const policies = data?.policies ?? [];

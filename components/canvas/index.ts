@@ -10,4 +10,4 @@ export {
   type TGatewayFlowNode,
   type TExternalFlowNode,
 } from './nodes';
-export { edgeTypes, RouteEdge, type TRouteFlowEdge } from './edges';
+export { edgeTypes, RouteEdge, type TRouteFlowEdge, type TRouteEdgeFlowData } from './edges';

@@ -9,6 +9,6 @@ const PatternDiagram = dynamic(() => import('./pattern-diagram').then((m) => m.P
   loading: () => <div className="diagram-loading" aria-hidden="true" />,
 });
 
-export function PatternDiagramIsland({ graph, positions }: { graph: TPatternGraph; positions: Record<string, TPoint> }) {
-  return <PatternDiagram graph={graph} positions={positions} height={Math.min(560, 220 + graph.nodes.length * 40)} />;
+export function PatternDiagramIsland({ graph, positions, labels }: { graph: TPatternGraph; positions: Record<string, TPoint>; labels?: Record<string, TPoint> }) {
+  return <PatternDiagram graph={graph} positions={positions} labels={labels} height={Math.min(560, 260 + graph.nodes.length * 30)} />;
 }

@@ -73,15 +73,20 @@ export function toFlowNodes(graph: TPatternGraph, positions: Record<string, TPoi
   return graph.nodes.map((n) => ({ ...n, position: positions[n.id] ?? { x: 0, y: 0 }, ariaLabel: describeNode(n) }) as TPatternFlowNode);
 }
 
-/** React Flow edges for a graph. */
-export function toFlowEdges(graph: TPatternGraph): TRouteFlowEdge[] {
-  return graph.edges.map((e) => ({ ...e, markerEnd: MARKER, ariaLabel: describeEdge(e) }));
+/** React Flow edges for a graph; `labels` (from `layoutGraphWithLabels`) routes edges through their label. */
+export function toFlowEdges(graph: TPatternGraph, labels?: Record<string, TPoint>): TRouteFlowEdge[] {
+  return graph.edges.map((e) => {
+    const labelAt = labels?.[e.id];
+    return { ...e, data: labelAt ? { ...e.data, labelAt } : e.data, markerEnd: MARKER, ariaLabel: describeEdge(e) };
+  });
 }
 
 export interface PatternDiagramProps {
   graph: TPatternGraph;
   /** Top-left position of each node by id, from `layoutGraph`. */
   positions: Record<string, TPoint>;
+  /** Label centres by edge id, from `layoutGraphWithLabels` (optional: labels then sit mid-edge). */
+  labels?: Record<string, TPoint>;
   /** CSS height of the canvas (default 480px). */
   height?: number | string;
   /** Show a minimap (default: off). */
@@ -91,9 +96,9 @@ export interface PatternDiagramProps {
 }
 
 /** Read-only diagram of a pattern: pan, zoom, select (a selected node highlights its edges). */
-export function PatternDiagram({ graph, positions, height = 480, minimap = false, label = 'Pattern diagram' }: PatternDiagramProps) {
+export function PatternDiagram({ graph, positions, labels, height = 480, minimap = false, label = 'Pattern diagram' }: PatternDiagramProps) {
   const baseNodes = useMemo(() => toFlowNodes(graph, positions), [graph, positions]);
-  const baseEdges = useMemo(() => toFlowEdges(graph), [graph]);
+  const baseEdges = useMemo(() => toFlowEdges(graph, labels), [graph, labels]);
   const [nodes, setNodes] = useState(baseNodes);
   const [edges, setEdges] = useState(baseEdges);
   const [shown, setShown] = useState({ baseNodes, baseEdges });

@@ -61,7 +61,7 @@ describe('patternToGraph', () => {
 `);
     const a = edge(g, 'call:a->reviews').data;
     expect(a).toMatchObject({ routeIndex: 0, routeName: 'reviews', ruleIndexes: [0, 2] });
-    expect(a.label).toEqual(['hdr end-user=jason → v2', 'v1 90% · v2 10% ⏱2s']);
+    expect(a.label).toEqual(['hdr end-user=jason → v2', 'v1 90% · v2 10% ◷2s']);
     expect(edge(g, 'call:b->reviews').data.ruleIndexes).toEqual([0, 1, 2]);
     expect(edge(g, 'call:b->reviews').data.label[1]).toBe('from b → v1 ↻3');
     expect(a.title).toContain('rule 1: hdr end-user=jason → v2');
@@ -95,14 +95,14 @@ describe('patternToGraph', () => {
     const gw = edge(g, 'gateway:gw->web');
     expect(gw).toMatchObject({ source: 'gateway:gw', target: 'service:web' });
     expect(gw.data).toMatchObject({ kind: 'gateway', routeIndex: 0, ruleIndexes: [1, 2], path: ['spec', 'routes', 0] });
-    expect(gw.data.label).toEqual(['=/old → ↪ /new 301', 'v1 ⧉ shadow 5%']);
+    expect(gw.data.label).toEqual(['=/old → ↪ /new 301', 'v1 ⇉ shadow 5%']);
     expect(gw.data.policies.map((p) => p.label)).toEqual(['RL 50/s']);
     const backend = edge(g, 'backend:web-gw:search');
     expect(backend).toMatchObject({ source: 'gateway:gw', target: 'service:search' });
-    expect(backend.data).toMatchObject({ kind: 'backend', ruleIndexes: [0], label: ['/search → search ⏱1s'], path: ['spec', 'routes', 0, 'rules', 0, 'backends', 0] });
+    expect(backend.data).toMatchObject({ kind: 'backend', ruleIndexes: [0], label: ['/search → search ◷1s'], path: ['spec', 'routes', 0, 'rules', 0, 'backends', 0] });
     expect(backend.data.policies).toHaveLength(1);
     expect(edge(g, 'mirror:search:shadow')).toMatchObject({ source: 'service:search', target: 'service:shadow' });
-    expect(edge(g, 'mirror:search:shadow').data.label).toEqual(['⧉ mirror 100%']);
+    expect(edge(g, 'mirror:search:shadow').data.label).toEqual(['⇉ mirror 100%']);
     expect(node(g, 'service:search').data.policies).toEqual([
       { kind: 'CircuitBreaker', policyIndex: 1, label: 'CB 5×/30s', description: 'CircuitBreaker: 5 consecutive errors, 30s ejection, max 50% ejected', path: ['spec', 'policies', 1] },
     ]);
@@ -134,7 +134,7 @@ describe('patternToGraph', () => {
       'RL 100/min',
       'Bulkhead ≤100 conn',
       '↻2/300ms',
-      '⏱1s',
+      '◷1s',
       'Deny all',
       'LB ring-hash sticky',
       'Fault 503@5%',

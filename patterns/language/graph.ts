@@ -147,9 +147,13 @@ export function summarizeMatch(m: TMatch): string {
   return parts.join(' ');
 }
 
-/** One rule as short text: `hdr end-user=jason → v2`, `v1 90% · v2 10% ⏱2s`, `/api → svc`. */
+/**
+ * One rule as short text: `hdr end-user=jason → v2`, `v1 90% · v2 10% ◷2s`, `/api → svc`.
+ * Marks: `◷` timeout, `↻` retries, `✗` abort, `+` delay, `⇉` mirror, `↪` redirect (glyphs
+ * chosen from fonts every platform ships, e.g. DejaVu Sans, Segoe UI Symbol).
+ */
 export function summarizeRule(rule: TRouteRule, route: Pick<TRoute, 'service'>): string {
-  const match = rule.match.map(summarizeMatch).filter(Boolean).join(' | ');
+  const match = rule.match.length === 0 ? '' : rule.match.map(summarizeMatch).filter(Boolean).join(' | ');
   let dest: string;
   if (rule.redirect) {
     const r = rule.redirect;
@@ -163,21 +167,23 @@ export function summarizeRule(rule: TRouteRule, route: Pick<TRoute, 'service'>):
       })
       .join(' · ');
   }
-  const extras: string[] = [];
-  if (rule.timeout) extras.push(`⏱${rule.timeout}`);
-  if (rule.retries) extras.push(`↻${rule.retries.attempts}`);
-  if (rule.fault?.abort) extras.push(`✗${rule.fault.abort.httpStatus} ${rule.fault.abort.percentage}%`);
-  if (rule.fault?.delay) extras.push(`+${rule.fault.delay.fixedDelay} ${rule.fault.delay.percentage}%`);
+  let text = match ? `${match} → ${dest}` : dest;
+  const add = (part: string) => (text = text ? `${text} ${part}` : part);
+  if (rule.timeout) add(`◷${rule.timeout}`);
+  if (rule.retries) add(`↻${rule.retries.attempts}`);
+  if (rule.fault?.abort) add(`✗${rule.fault.abort.httpStatus} ${rule.fault.abort.percentage}%`);
+  if (rule.fault?.delay) add(`+${rule.fault.delay.fixedDelay} ${rule.fault.delay.percentage}%`);
   if (rule.mirror) {
     const m = rule.mirror;
     const target = m.service && m.service !== route.service ? (m.version ? `${m.service}/${m.version}` : m.service) : (m.version ?? route.service);
-    extras.push(`⧉ ${target}${m.percentage !== 100 ? ` ${m.percentage}%` : ''}`);
+    add(`⇉ ${target}${m.percentage !== 100 ? ` ${m.percentage}%` : ''}`);
   }
-  const head = match ? `${match} → ${dest}` : dest;
-  return [head, ...extras].filter(Boolean).join(' ');
+  return text;
 }
 
 function describeRule(rule: TRouteRule, index: number, short: string): string {
+  const head = `${rule.name ?? `rule ${index + 1}`}: ${short}`;
+  if (!rule.rewrite && !rule.retries?.perTryTimeout && !rule.headers) return head;
   const extra: string[] = [];
   if (rule.rewrite) {
     const w = rule.rewrite;
@@ -185,7 +191,7 @@ function describeRule(rule: TRouteRule, index: number, short: string): string {
   }
   if (rule.retries?.perTryTimeout) extra.push(`${rule.retries.perTryTimeout} per try`);
   if (rule.headers?.request || rule.headers?.response) extra.push('header changes');
-  return `${rule.name ?? `rule ${index + 1}`}: ${short}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+  return extra.length ? `${head} (${extra.join('; ')})` : head;
 }
 
 type TRouteText = { short: string[]; full: string[] };
@@ -197,6 +203,11 @@ function routeTexts(route: TRoute): TRouteText {
 }
 
 function labelOf(texts: TRouteText, ruleIndexes: number[]): Pick<TRouteEdgeData, 'label' | 'title'> {
+  if (ruleIndexes.length === 1) {
+    const k = ruleIndexes[0]!;
+    const line = texts.short[k] ?? '';
+    return { label: line ? [clip(line)] : [], title: texts.full[k] ?? '' };
+  }
   const lines = ruleIndexes.map((k) => texts.short[k] ?? '').filter(Boolean);
   const label =
     lines.length > MAX_LABEL_LINES
@@ -265,7 +276,7 @@ export function summarizePolicy(p: TPolicy): { label: string; description: strin
       };
     case 'Timeout':
       return {
-        label: `⏱${p.request ?? p.connect ?? p.idle ?? ''}`,
+        label: `◷${p.request ?? p.connect ?? p.idle ?? ''}`,
         description: d([p.request && `request ${p.request}`, p.connect && `connect ${p.connect}`, p.idle && `idle ${p.idle}`]),
       };
     case 'MutualTLS':
@@ -501,7 +512,7 @@ export function patternToGraph(pattern: TPattern): TPatternGraph {
       const label =
         g.kind === 'mirror'
           ? {
-              label: [`⧉ mirror ${route.rules[g.ruleIndexes[0] ?? 0]?.mirror?.percentage ?? 100}%`],
+              label: [`⇉ mirror ${route.rules[g.ruleIndexes[0] ?? 0]?.mirror?.percentage ?? 100}%`],
               title: g.ruleIndexes.map((k) => textsOf(r, route).full[k] ?? '').join('\n'),
             }
           : labelOf(textsOf(r, route), g.ruleIndexes);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { patternToGraph, type TPatternGraph } from './graph';
-import { edgeLabelSize, layoutGraph, nodeSize, type TPoint } from './layout';
+import { edgeLabelSize, layoutGraph, layoutGraphWithLabels, NODE_BOX, nodeSize, type TPoint } from './layout';
 import { parsePattern } from './parse';
 import { CATALOG_FIXTURES, generatePattern, HEADER } from './test-fixtures';
 
@@ -105,5 +105,19 @@ describe('edge labels', () => {
     const pos = await layoutGraph(g);
     const gap = pos['service:b']!.x - pos['service:a']!.x - nodeSize(g.nodes[0]!).width;
     expect(gap).toBeGreaterThan(edgeLabelSize(g.edges[0]!)!.width);
+  });
+});
+
+describe('layoutGraphWithLabels', () => {
+  it('gives a label centre between the two nodes of each labelled edge', async () => {
+    const g = graphOf(CATALOG_FIXTURES['path-based-routing.yaml'] ?? SMALL);
+    const { nodes, labels } = await layoutGraphWithLabels(g);
+    const labelled = g.edges.filter((e) => edgeLabelSize(e));
+    expect(Object.keys(labels).sort()).toEqual(labelled.map((e) => e.id).sort());
+    for (const e of labelled) {
+      const at = labels[e.id]!;
+      expect(at.x).toBeGreaterThan(nodes[e.source]!.x + NODE_BOX.width);
+      expect(at.x).toBeLessThan(nodes[e.target]!.x);
+    }
   });
 });

@@ -72,7 +72,7 @@ export function nodeSize(node: { data: TGraphNodeData }): { width: number; heigh
 }
 
 /** The size an edge's label takes (reserved by the layout so labels sit between layers). */
-export function edgeLabelSize(edge: TGraphEdge): { width: number; height: number } | undefined {
+export function edgeLabelSize(edge: { data: Pick<TGraphEdge['data'], 'label' | 'policies'> }): { width: number; height: number } | undefined {
   const { label, policies } = edge.data;
   if (label.length === 0 && policies.length === 0) return undefined;
   const longest = Math.max(0, ...label.map((l) => l.length));
@@ -121,12 +121,29 @@ export interface TLayoutOptions {
   saved?: Record<string, TPoint> | undefined;
 }
 
+/** Node positions plus where ELK put each edge's label. */
+export interface TGraphLayout {
+  /** Top-left of every node, by node id. */
+  nodes: Record<string, TPoint>;
+  /**
+   * Centre of the label of edges laid out together with both their nodes, by edge id. Edges
+   * drawn through this point do not cross other labels; it is stale once a node moves.
+   */
+  labels: Record<string, TPoint>;
+}
+
 /**
  * Top-left positions for every node of `graph`, by node id. Nodes with a saved position keep
  * it; the others are laid out by ELK (among themselves) and placed below the saved ones.
  */
 export async function layoutGraph(graph: TPatternGraph, options: TLayoutOptions = {}): Promise<Record<string, TPoint>> {
+  return (await layoutGraphWithLabels(graph, options)).nodes;
+}
+
+/** {@link layoutGraph}, plus the label positions ELK reserved room for. */
+export async function layoutGraphWithLabels(graph: TPatternGraph, options: TLayoutOptions = {}): Promise<TGraphLayout> {
   const out: Record<string, TPoint> = {};
+  const labels: Record<string, TPoint> = {};
   const saved = options.saved ?? {};
   const free: TGraphNode[] = [];
   let savedBottom = -Infinity;
@@ -139,7 +156,7 @@ export async function layoutGraph(graph: TPatternGraph, options: TLayoutOptions 
       savedLeft = Math.min(savedLeft, pos.x);
     } else free.push(node);
   }
-  if (free.length === 0) return out;
+  if (free.length === 0) return { nodes: out, labels };
 
   const freeIds = new Set(free.map((n) => n.id));
   const withLabels = graph.edges.length <= LABEL_EDGE_LIMIT;
@@ -168,5 +185,9 @@ export async function layoutGraph(graph: TPatternGraph, options: TLayoutOptions 
   const dx = Number.isFinite(savedLeft) ? savedLeft : 0;
   const dy = Number.isFinite(savedBottom) ? savedBottom + SAVED_GAP : 0;
   for (const child of laid.children ?? []) out[child.id] = { x: Math.round((child.x ?? 0) + dx), y: Math.round((child.y ?? 0) + dy) };
-  return out;
+  for (const edge of laid.edges ?? []) {
+    const l = edge.labels?.[0];
+    if (l?.x !== undefined && l.y !== undefined) labels[edge.id] = { x: Math.round(l.x + (l.width ?? 0) / 2 + dx), y: Math.round(l.y + (l.height ?? 0) / 2 + dy) };
+  }
+  return { nodes: out, labels };
 }

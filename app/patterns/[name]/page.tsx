@@ -10,7 +10,7 @@ import { PatternFilePanel } from '@/components/patterns/pattern-file-panel';
 import { parsePattern } from '@/patterns/language';
 import { featuresOf } from '@/patterns/language/features';
 import { patternToGraph } from '@/patterns/language/graph';
-import { layoutGraph } from '@/patterns/language/layout';
+import { layoutGraphWithLabels } from '@/patterns/language/layout';
 import { compatibilityOf } from '@/server/adapters/capabilities';
 import { getServerCaller } from '@/server/api/server-caller';
 import { renderMarkdown } from '@/server/markdown';
@@ -29,7 +29,7 @@ export default async function PatternPage({ params }: Props) {
   if (!pattern) notFound();
   const parsed = parsePattern(pattern.text);
   const graph = parsed.pattern ? patternToGraph(parsed.pattern) : undefined;
-  const positions = graph && parsed.pattern ? await layoutGraph(graph, { saved: parsed.pattern.layout }) : undefined;
+  const layout = graph && parsed.pattern ? await layoutGraphWithLabels(graph, { saved: parsed.pattern.layout }) : undefined;
   const features = parsed.pattern ? featuresOf(parsed.pattern) : [];
   const compatibility = compatibilityOf(features);
   const href = (suffix = '') => `/patterns/${encodeURIComponent(pattern.name)}${suffix}`;
@@ -79,10 +79,10 @@ export default async function PatternPage({ params }: Props) {
         <CompatibilityBadges compatibility={compatibility} detail />
       </section>
 
-      {graph && positions && (
+      {graph && layout && (
         <section aria-labelledby="diagram-heading">
           <h2 id="diagram-heading">Diagram</h2>
-          <PatternDiagramIsland graph={graph} positions={positions} />
+          <PatternDiagramIsland graph={graph} positions={layout.nodes} labels={layout.labels} />
         </section>
       )}
 

@@ -39,7 +39,7 @@ export const gatewayApiCapabilities = {
   'tls-passthrough': full('TLSRoute'),
   'access-log': none(POLICY),
   tracing: none(POLICY),
-  metrics: none(POLICY),
+  metrics: partial('the mesh implementing GAMMA emits request metrics; nothing to configure'),
   grpc: full('GRPCRoute'),
   tcp: partial('TCPRoute (experimental for mesh)'),
 } satisfies TCapabilities;

@@ -39,7 +39,7 @@ export const smiCapabilities = {
   'tls-passthrough': none(ONLY),
   'access-log': none(ONLY),
   tracing: none(ONLY),
-  metrics: none('SMI metrics is an API, not configuration'),
+  metrics: partial('the implementing mesh emits metrics (SMI Metrics API); SMI configures none'),
   grpc: partial('as HTTP routes'),
   tcp: full('TCPRoute'),
 } satisfies TCapabilities;
