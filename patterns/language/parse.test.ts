@@ -4,6 +4,7 @@ import {
   decodePatternBytes,
   DIAGNOSTIC_CODES,
   parsePattern,
+  parseRawYaml,
   positionOf,
   resolveParams,
   schemaAt,
@@ -384,5 +385,23 @@ describe('many problems', () => {
     const more = r.diagnostics.find((d) => d.code === 'ML1011');
     expect(more?.message).toMatch(/^\d+ more problems are not listed/);
     expect(r.diagnostics.filter((d) => d.code === 'ML3001')).toHaveLength(500);
+  });
+});
+
+describe('two-speed parsing', () => {
+  it('reads every catalog and fixture file to the same value on the fast and the careful path', async () => {
+    const { CATALOG_FIXTURES, VALID_FIXTURES } = await import('./test-fixtures');
+    const { parseDocument } = await import('yaml');
+    for (const [file, text] of Object.entries({ ...CATALOG_FIXTURES, ...VALID_FIXTURES })) {
+      const fast = parseRawYaml(text);
+      const careful = parseDocument(text).toJS();
+      expect(fast.value, file).toEqual(careful);
+    }
+  });
+
+  it('can skip positions entirely, reporting line 0 for a later lookup', () => {
+    const r = parsePattern('apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: nope}\nspec: {}\n', { positions: false });
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([['ML2004', 0]]);
+    expect(parsePattern('apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: nope}\nspec: {}\n').diagnostics[0]?.line).toBe(3);
   });
 });

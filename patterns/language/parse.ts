@@ -11,7 +11,8 @@ import { issuesToDiagnostics } from './issues';
 import { resolveParams } from './params';
 import { checkReferences, routeName, type TOwnCounts } from './references';
 import { ZPattern, type TPattern } from './schema';
-import { createYamlSourceMap, type TSourceMap } from './source-map';
+import { load as loadYaml, CORE_SCHEMA } from 'js-yaml';
+import { createSourceMapForText, createYamlSourceMap, type TSourceMap } from './source-map';
 
 export { resolveParams, checkParamValue, readParameters, type TRawParameter, type TResolvedParams } from './params';
 export { routeName, checkReferences } from './references';
@@ -28,6 +29,12 @@ export interface TParseOptions {
    * self-contained). When absent, includes are kept as written and not checked.
    */
   loadInclude?: (name: string) => string | undefined;
+  /**
+   * Compute line/column positions of diagnostics (default true). With false, a valid file costs
+   * no position work at all and diagnostics carry line 0 / column 0: an editor that needs lines
+   * computes them later (e.g. in a worker) with `positionOf(text, d.path)`.
+   */
+  positions?: boolean;
 }
 
 /** The outcome of {@link parsePattern}. Never thrown: every problem is a diagnostic. */
@@ -154,6 +161,58 @@ const YAML_CODE_MAP: Record<string, TDiagnosticCode> = {
  * document, aliases, forbidden keys, nesting depth, root a mapping. No schema knowledge.
  */
 export function parseRawYaml(text: string): TRawParse {
+  const fast = fastRawParse(text);
+  if (fast !== undefined) return { value: fast, sourceMap: lazySourceMap(text), diagnostics: [] };
+  return slowRawParse(text);
+}
+
+// Two-speed parsing. Most files are plain, valid YAML: js-yaml reads those ~10× faster than the
+// `yaml` document API, and positions are only needed when there is something to report. Anything
+// unusual — anchors or aliases, duplicate keys, several documents, forbidden keys, deep nesting,
+// a root that is not a mapping, any js-yaml error — takes the careful path, which produces the
+// positioned ML1xxx diagnostics.
+const MAYBE_ALIAS_OR_ANCHOR = /(^|[\s[{,:-])[&*!][^\s,\]}]/m;
+
+function fastRawParse(text: string): unknown {
+  if (MAYBE_ALIAS_OR_ANCHOR.test(text) || text.charCodeAt(0) === 0xfeff) return undefined;
+  let value: unknown;
+  try {
+    value = loadYaml(text, { schema: CORE_SCHEMA, json: false });
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return plainStructure(value) ? value : undefined;
+}
+
+/** True when no key is forbidden and nesting stays within the limit (iterative walk). */
+function plainStructure(root: object): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > PARSE_LIMITS.maxDepth) return false;
+    if (Array.isArray(node)) {
+      for (const item of node) if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
+      continue;
+    }
+    if (Object.getPrototypeOf(node) !== Object.prototype) return false;
+    for (const key of Object.keys(node)) {
+      if (FORBIDDEN_KEYS.has(key)) return false;
+      const v = (node as Record<string, unknown>)[key];
+      if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
+    }
+  }
+  return true;
+}
+
+/** A source map that parses the text with positions only when a position is first asked for. */
+function lazySourceMap(text: string): TSourceMap {
+  let real: TSourceMap | undefined;
+  return { rangeOf: (path, options) => (real ??= createSourceMapForText(text)).rangeOf(path, options) };
+}
+
+function slowRawParse(text: string): TRawParse {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const sourceMap = createYamlSourceMap(doc, lineCounter);
@@ -252,7 +311,7 @@ interface TInternalResult extends TParseResult {
 
 function place(d: TDiagnostic & { atKey?: boolean }, sourceMap: TSourceMap | undefined): TDiagnostic {
   const { atKey, ...rest } = d;
-  if (!sourceMap) return rest;
+  if (!sourceMap) return { ...rest, line: 0, column: 0 };
   const r = sourceMap.rangeOf(d.path, { key: atKey || KEY_CODES.has(d.code) });
   return { ...rest, line: r.line, column: r.column, endLine: r.endLine, endColumn: r.endColumn };
 }
@@ -273,7 +332,7 @@ function parseText(text: string, options: TParseOptions, stack: string[]): TInte
   diagnostics.push(...raw.diagnostics);
   if (hasErrors(diagnostics) || raw.value === undefined) return { ok: false, diagnostics };
   const source = raw.value;
-  const sourceMap = raw.sourceMap;
+  const sourceMap = options.positions === false ? undefined : raw.sourceMap;
   const finish = (extra: TDiagnostic[], pattern?: TPattern, params?: Record<string, unknown>): TInternalResult => {
     const all = [...diagnostics, ...extra.slice(0, MAX_DIAGNOSTICS).map((d) => place(d, sourceMap))];
     if (extra.length > MAX_DIAGNOSTICS) {
