@@ -21,6 +21,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <Link href="/" className="brand">Meshloom</Link>
           <nav aria-label="Main">
             <Link href="/">Catalog</Link>
+            <Link href="/designer">Designer</Link>
             <Link href="/patterns/new">New pattern</Link>
             <a href="/schema/v1alpha1/pattern.json">JSON Schema</a>
           </nav>

@@ -12,9 +12,12 @@ import type {
 import { NODE_BOX, NODE_MAX_LINES, nodeSize } from '@/patterns/language/layout';
 import type { TPolicyKind } from '@/patterns/language/schema';
 
-export type TServiceFlowNode = Node<TServiceNodeData, 'service'>;
-export type TGatewayFlowNode = Node<TGatewayNodeData, 'gateway'>;
-export type TExternalFlowNode = Node<TExternalNodeData, 'external'>;
+/** Problems the designer found for a node (diagnostics whose path points into it). */
+export type TNodeProblem = { count: number; severity: 'error' | 'warning' | 'info'; message: string };
+type TWithProblem = { problem?: TNodeProblem };
+export type TServiceFlowNode = Node<TServiceNodeData & TWithProblem, 'service'>;
+export type TGatewayFlowNode = Node<TGatewayNodeData & TWithProblem, 'gateway'>;
+export type TExternalFlowNode = Node<TExternalNodeData & TWithProblem, 'external'>;
 export type TPatternFlowNode = TServiceFlowNode | TGatewayFlowNode | TExternalFlowNode;
 
 /** Colour family of a policy pill, by what the policy is for. */
@@ -50,10 +53,21 @@ export const PolicyBadges = memo(function PolicyBadges({ policies }: { policies:
   );
 });
 
-function NodeFrame({ kind, data, children }: { kind: TGraphNodeData['kind']; data: TGraphNodeData; children: ReactNode }) {
+function NodeFrame({ kind, data, connectable, children }: { kind: TGraphNodeData['kind']; data: TGraphNodeData & TWithProblem; connectable: boolean; children: ReactNode }) {
   return (
     <div className={`ml-node ml-node--${kind}`} style={{ width: NODE_BOX.width, minHeight: nodeSize({ data }).height }}>
-      <Handle type="target" position={Position.Left} isConnectable={false} />
+      <Handle type="target" position={Position.Left} isConnectable={connectable && kind !== 'gateway'} />
+      {data.problem && (
+        <span
+          className={`ml-problem ml-problem--${data.problem.severity}`}
+          data-testid={`problem-${kind}-${data.name}`}
+          title={data.problem.message}
+          aria-label={`${data.problem.count} problem${data.problem.count > 1 ? 's' : ''}: ${data.problem.message}`}
+          role="status"
+        >
+          {data.problem.severity === 'error' ? '!' : '?'} {data.problem.count}
+        </span>
+      )}
       <div className="ml-node__head">
         <KindIcon kind={kind} />
         <span className="ml-node__name" title={data.name}>
@@ -62,7 +76,7 @@ function NodeFrame({ kind, data, children }: { kind: TGraphNodeData['kind']; dat
       </div>
       {children}
       <PolicyBadges policies={data.policies} />
-      <Handle type="source" position={Position.Right} isConnectable={false} />
+      <Handle type="source" position={Position.Right} isConnectable={connectable && kind !== 'external'} />
     </div>
   );
 }
@@ -98,10 +112,10 @@ function Lines({ lines, label }: { lines: string[]; label: string }) {
   );
 }
 
-export const ServiceNode = memo(function ServiceNode({ data }: NodeProps<TServiceFlowNode>) {
+export const ServiceNode = memo(function ServiceNode({ data, isConnectable }: NodeProps<TServiceFlowNode>) {
   const meta = [data.namespace !== 'default' ? data.namespace : '', data.protocol, data.ports.map((p) => `:${p}`).join(' ')].filter(Boolean);
   return (
-    <NodeFrame kind="service" data={data}>
+    <NodeFrame kind="service" data={data} connectable={isConnectable}>
       <div className="ml-node__meta">{meta.join(' · ')}</div>
       {data.versions.length > 0 && (
         <ul className="ml-chips" aria-label="Versions">
@@ -116,17 +130,17 @@ export const ServiceNode = memo(function ServiceNode({ data }: NodeProps<TServic
   );
 });
 
-export const GatewayNode = memo(function GatewayNode({ data }: NodeProps<TGatewayFlowNode>) {
+export const GatewayNode = memo(function GatewayNode({ data, isConnectable }: NodeProps<TGatewayFlowNode>) {
   return (
-    <NodeFrame kind="gateway" data={data}>
+    <NodeFrame kind="gateway" data={data} connectable={isConnectable}>
       <Lines lines={[`${data.type} gateway${data.namespace !== 'default' ? ` · ${data.namespace}` : ''}`, ...data.listeners]} label="Listeners" />
     </NodeFrame>
   );
 });
 
-export const ExternalNode = memo(function ExternalNode({ data }: NodeProps<TExternalFlowNode>) {
+export const ExternalNode = memo(function ExternalNode({ data, isConnectable }: NodeProps<TExternalFlowNode>) {
   return (
-    <NodeFrame kind="external" data={data}>
+    <NodeFrame kind="external" data={data} connectable={isConnectable}>
       <Lines lines={[`external · ${data.ports.join(', ')}`, ...data.hosts]} label="Hosts" />
     </NodeFrame>
   );

@@ -5,8 +5,7 @@ import { parsePattern } from '@/patterns/language/parse';
 import type { TParameter } from '@/patterns/language/schema';
 import { serializePattern } from '@/patterns/language/serialize';
 import { DiagnosticsList } from './diagnostics-list';
-
-type TValue = string | number | boolean;
+import { coerceParam, ParamField } from './param-field';
 
 /**
  * The pattern file with its parameters as a form. Changing a parameter rewrites only that
@@ -25,7 +24,7 @@ export function PatternFilePanel({ name, text: original, parameters }: { name: s
 
   function change(index: number, param: TParameter, raw: string) {
     setInputs((s) => ({ ...s, [param.name]: raw }));
-    const value = coerce(param, raw);
+    const value = coerceParam(param, raw);
     if (value === undefined) return;
     const next = setScalarAt(text, ['spec', 'parameters', index, 'default'], value);
     if (next !== undefined) setText(next);
@@ -80,67 +79,6 @@ export function PatternFilePanel({ name, text: original, parameters }: { name: s
       </pre>
     </div>
   );
-}
-
-function ParamField({ param, value, onChange }: { param: TParameter; value: string; onChange: (raw: string) => void }) {
-  const id = `param-${param.name}`;
-  const label = param.title ?? param.name;
-  const help = param.description ? <span className="meta">{param.description}</span> : null;
-  if (param.type === 'boolean') {
-    return (
-      <label className="param-field row" htmlFor={id}>
-        <input id={id} type="checkbox" checked={value === 'true'} onChange={(e) => onChange(String(e.target.checked))} />
-        {label} {help}
-      </label>
-    );
-  }
-  if (param.type === 'enum' && param.values) {
-    return (
-      <label className="param-field" htmlFor={id}>
-        {label}
-        <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-          {param.values.map((v) => (
-            <option key={v}>{v}</option>
-          ))}
-        </select>
-        {help}
-      </label>
-    );
-  }
-  const numeric = param.type === 'integer' || param.type === 'number';
-  return (
-    <label className="param-field" htmlFor={id}>
-      {label}
-      <input
-        id={id}
-        type={numeric ? 'number' : 'text'}
-        value={value}
-        min={param.min}
-        max={param.max}
-        step={param.type === 'integer' ? 1 : 'any'}
-        onChange={(e) => onChange(e.target.value)}
-        data-testid={id}
-      />
-      {help}
-    </label>
-  );
-}
-
-/** The typed value of a form input; undefined while it is not a value of that type yet. */
-function coerce(param: TParameter, raw: string): TValue | undefined {
-  switch (param.type) {
-    case 'integer':
-    case 'number': {
-      if (raw.trim() === '') return undefined;
-      const n = Number(raw);
-      if (!Number.isFinite(n) || (param.type === 'integer' && !Number.isInteger(n))) return undefined;
-      return n;
-    }
-    case 'boolean':
-      return raw === 'true';
-    default:
-      return raw;
-  }
 }
 
 function useObjectUrl(content: string): string | undefined {
