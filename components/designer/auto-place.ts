@@ -3,7 +3,7 @@ import { NODE_BOX } from '@/patterns/language/layout';
 
 type TPoint = { x: number; y: number };
 
-const COL = NODE_BOX.width + 120;
+const COL = NODE_BOX.width + 200;
 const ROW = 150;
 const MAX_ROWS = 40;
 

@@ -61,6 +61,10 @@ export function DesignerCanvas() {
   const auto = useDesigner(selectAuto);
   const flow = useReactFlow();
   const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // For e2e tests and benchmarks (the store holds nothing secret: the design the user sees).
+    (window as unknown as { __meshloomDesigner?: unknown }).__meshloomDesigner = { store, flow };
+  }, [store, flow]);
 
   // Positions: saved layout first, then last auto placement, then an instant grid for new nodes.
   const positions = useMemo(() => {
@@ -172,6 +176,21 @@ export function DesignerCanvas() {
     },
     [flow, store],
   );
+
+  // A small design without saved positions gets a proper ELK layout once (kept in memory, not
+  // written to the file until the user moves something or asks for auto-layout).
+  const laidOut = useRef(false);
+  useEffect(() => {
+    if (laidOut.current || graph.nodes.length === 0 || graph.nodes.length > 150) return;
+    laidOut.current = true;
+    if (Object.keys(savedPositions(graph, layout)).length > 0) return;
+    void import('@/patterns/language/layout').then(({ layoutGraph }) =>
+      layoutGraph(graph).then((p) => {
+        store.getState().setPositions(p);
+        requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1 }));
+      }),
+    );
+  }, [graph, layout, store, flow]);
 
   // Fit the view once the first nodes are there.
   const fitted = useRef(false);
