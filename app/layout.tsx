@@ -23,6 +23,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/">Catalog</Link>
             <Link href="/designer">Designer</Link>
             <Link href="/patterns/new">New pattern</Link>
+            <Link href="/compatibility">Compatibility</Link>
             <a href="/schema/v1alpha1/pattern.json">JSON Schema</a>
           </nav>
           <div className="user-box" data-testid="user-box">

@@ -2,10 +2,12 @@
 // and ratios; the rows are also written to bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { TBenchRow, TBenchSuite } from './harness';
+import { adaptersBench } from './adapters';
 import { catalogPageBench } from './catalog-page';
+import { designerBench } from './designer';
 import { patternLanguageBench } from './pattern-language';
 
-const SUITES: TBenchSuite[] = [patternLanguageBench, catalogPageBench];
+const SUITES: TBenchSuite[] = [patternLanguageBench, adaptersBench, catalogPageBench, designerBench];
 
 async function main() {
   const wanted = process.argv.slice(2);

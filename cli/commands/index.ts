@@ -1,5 +1,8 @@
 import type { TCommand } from '../types';
 import fmt from './fmt';
+import importCommand from './import';
+import meshes from './meshes';
+import render from './render';
 import schema from './schema';
 import validate from './validate';
 
@@ -8,4 +11,7 @@ export const COMMANDS: Record<string, TCommand> = {
   validate,
   fmt,
   schema,
+  import: importCommand,
+  render,
+  meshes,
 };

@@ -8,6 +8,7 @@ import {
   Controls,
   MarkerType,
   MiniMap,
+  Panel,
   ReactFlow,
   useReactFlow,
   type Connection,
@@ -20,6 +21,7 @@ import { edgeTypes, type TRouteFlowEdge } from '@/components/canvas/edges';
 import { nodeTypes, type TPatternFlowNode } from '@/components/canvas/nodes';
 import { addInclude, addNode, addPolicy, connectNodes, moveNodes, type TNodeKind } from '@/patterns/language/document';
 import type { TPatternGraph } from '@/patterns/language/graph';
+import { nodeSize } from '@/patterns/language/layout';
 import { MESH_WIDE_POLICY_KINDS, type TPolicyKind } from '@/patterns/language/schema';
 import { gridPositions } from './auto-place';
 import { useDesigner, useDesignerStore } from './store/provider';
@@ -31,6 +33,8 @@ export type TPaletteItem = { type: 'node'; kind: TNodeKind } | { type: 'policy';
 
 const MARKER: EdgeMarker = { type: MarkerType.ArrowClosed, width: 16, height: 16, color: 'var(--ml-edge)' };
 const VIRTUALIZE_ABOVE = 200;
+/** Above this many nodes: open zoomed on the first nodes, minimap off by default. */
+const BIG = 400;
 const nameOf = (id: string) => id.slice(id.indexOf(':') + 1);
 const kindOf = (id: string) => id.slice(0, id.indexOf(':')) as TNodeKind;
 
@@ -81,6 +85,7 @@ export function DesignerCanvas() {
       const p = positions[n.id] ?? { x: 0, y: 0 };
       const key = `${JSON.stringify(n.data)}|${p.x},${p.y}|${problem ? `${problem.count}${problem.severity}${problem.first.message}` : ''}`;
       const prev = cache.current.get(n.id);
+      const size = nodeSize(n);
       const node =
         prev && prev.key === key
           ? prev.node
@@ -88,6 +93,9 @@ export function DesignerCanvas() {
               id: n.id,
               type: n.type,
               position: p,
+              // Sizes before measurement, so only nodes in view are rendered from the first frame.
+              initialWidth: size.width,
+              initialHeight: size.height,
               data: problem ? { ...n.data, problem: { count: problem.count, severity: problem.severity, message: problem.first.message } } : n.data,
               ariaLabel: `${n.type} ${n.data.name}`,
             } as TPatternFlowNode);
@@ -98,16 +106,28 @@ export function DesignerCanvas() {
     return nodes;
   }, [graph, positions, problems]);
 
-  const edges = useMemo<TRouteFlowEdge[]>(
-    () =>
-      graph.edges.map((e) => ({
-        ...e,
-        markerEnd: MARKER,
-        className: problems[e.id] ? `ml-edge-problem ml-edge-problem--${problems[e.id]!.severity}` : undefined,
-        ariaLabel: `${e.data.kind} ${nameOf(e.source)} to ${nameOf(e.target)}`,
-      })),
-    [graph, problems],
-  );
+  const edgeCache = useRef(new Map<string, { key: string; edge: TRouteFlowEdge }>());
+  const edges = useMemo<TRouteFlowEdge[]>(() => {
+    const next = new Map<string, { key: string; edge: TRouteFlowEdge }>();
+    const out = graph.edges.map((e) => {
+      const problem = problems[e.id];
+      const key = `${e.source}|${e.target}|${JSON.stringify(e.data)}|${problem?.severity ?? ''}`;
+      const prev = edgeCache.current.get(e.id);
+      const edge =
+        prev && prev.key === key
+          ? prev.edge
+          : {
+              ...e,
+              markerEnd: MARKER,
+              className: problem ? `ml-edge-problem ml-edge-problem--${problem.severity}` : undefined,
+              ariaLabel: `${e.data.kind} ${nameOf(e.source)} to ${nameOf(e.target)}`,
+            };
+      next.set(e.id, { key, edge });
+      return edge;
+    });
+    edgeCache.current = next;
+    return out;
+  }, [graph, problems]);
 
   // Local node state lets React Flow drag smoothly; the text is written once, when a drag ends.
   const [nodes, setNodes] = useState(baseNodes);
@@ -192,13 +212,19 @@ export function DesignerCanvas() {
     );
   }, [graph, layout, store, flow]);
 
-  // Fit the view once the first nodes are there.
+  // Fit the view once the first nodes are there. A big design opens at a readable zoom on its
+  // first nodes instead: fitting thousands of nodes would render them all, unreadably small.
   const fitted = useRef(false);
   useEffect(() => {
     if (fitted.current || nodes.length === 0) return;
     fitted.current = true;
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1 }));
-  }, [nodes.length, flow]);
+    if (nodes.length > BIG) {
+      const first = nodes[0]!.position;
+      void flow.setViewport({ x: 40 - first.x * 0.75, y: 40 - first.y * 0.75, zoom: 0.75 });
+    } else requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.1 }));
+  }, [nodes, flow]);
+  const [minimap, setMinimap] = useState<boolean | null>(null);
+  const showMinimap = minimap ?? graph.nodes.length <= BIG;
 
   return (
     <div ref={wrapper} className="designer-canvas" data-testid="designer-canvas" onDragOver={onDragOver} onDrop={onDrop}>
@@ -224,7 +250,12 @@ export function DesignerCanvas() {
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        {showMinimap && <MiniMap pannable zoomable ariaLabel="Minimap" />}
+        <Panel position="top-right">
+          <button type="button" className="btn small" onClick={() => setMinimap(!showMinimap)} aria-pressed={showMinimap} title={graph.nodes.length > BIG ? 'The minimap draws every node: slow for big designs' : undefined}>
+            Minimap
+          </button>
+        </Panel>
       </ReactFlow>
     </div>
   );

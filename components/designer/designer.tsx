@@ -3,6 +3,8 @@ import './designer.css';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useRef, useState, type DragEvent as ReactDragEvent } from 'react';
 import { YamlEditor } from '@/components/editor';
+import { MeshTabs } from '@/components/meshes/mesh-tabs';
+import { useTRPCClient } from '@/components/providers/trpc';
 import { addInclude, addNode, addPolicy, duplicateNodes, moveNodes, removeConnection, removeNodes } from '@/patterns/language/document';
 import { layoutGraph } from '@/patterns/language/layout';
 import { decodePatternBytes } from '@/patterns/language/parse';
@@ -61,7 +63,7 @@ function DesignerShell({ signedIn, catalog }: DesignerProps) {
   const canUndo = useDesigner(selectCanUndo);
   const canRedo = useDesigner(selectCanRedo);
   const counts = useDesigner(selectCounts);
-  const [tab, setTab] = useState<'properties' | 'parameters' | 'problems'>('properties');
+  const [tab, setTab] = useState<'properties' | 'parameters' | 'problems' | 'meshes'>('properties');
   const [theme, setTheme] = useState<'system' | 'light' | 'dark'>('system');
   const clipboard = useRef<string[]>([]);
 
@@ -272,20 +274,24 @@ function DesignerShell({ signedIn, catalog }: DesignerProps) {
           </section>
           <section className="designer-tabs">
             <div role="tablist" aria-label="Panels" className="tabs">
-              {(['properties', 'parameters', 'problems'] as const).map((t) => (
+              {(['properties', 'parameters', 'problems', 'meshes'] as const).map((t) => (
                 <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
                   {t === 'problems' ? `Problems (${markers.length})` : t[0]!.toUpperCase() + t.slice(1)}
                 </button>
               ))}
             </div>
             <div role="tabpanel" className="tab-body">
-              {tab === 'properties' ? <PropertiesPanel /> : tab === 'parameters' ? <ParametersPanel /> : <ProblemsPanel />}
+              {tab === 'properties' ? <PropertiesPanel /> : tab === 'parameters' ? <ParametersPanel /> : tab === 'problems' ? <ProblemsPanel /> : <MeshTabs text={text} name={exportName(text)} height={320} />}
             </div>
           </section>
         </div>
       </div>
     </div>
   );
+}
+
+function exportName(text: string): string {
+  return /^\s*name:\s*([a-z0-9-]+)/m.exec(text)?.[1] ?? 'pattern';
 }
 
 function forkToEdit(store: ReturnType<typeof useDesignerStore>) {
@@ -300,7 +306,24 @@ const selectExport = (s: TDesignerState) => ({ text: s.text, name: s.parsed.patt
 
 function ImportExport({ onFile }: { onFile: (file: File) => void }) {
   const store = useDesignerStore();
+  const client = useTRPCClient();
   const input = useRef<HTMLInputElement>(null);
+  const manifests = useRef<HTMLInputElement>(null);
+  const [report, setReport] = useState<{ code: string; severity: string; message: string; file?: string; object?: string }[] | null>(null);
+  const importManifests = async (files: FileList) => {
+    const st = store.getState();
+    const inputs = await Promise.all([...files].slice(0, 50).map(async (f) => ({ name: f.name, text: await f.text() })));
+    const result = await client.meshes.import.mutate({ files: inputs }).catch((e: Error) => {
+      st.notify('error', e.message);
+      return null;
+    });
+    if (!result) return;
+    setReport(result.diagnostics);
+    if (!result.text) return st.notify('error', `Nothing imported: ${result.diagnostics.find((d) => d.severity === 'error')?.message ?? 'no mesh objects found'}`);
+    st.setReadOnly(false);
+    st.setText(result.text, 'canvas');
+    st.notify('info', `Imported ${inputs.length} file(s) into a pattern; ${result.diagnostics.length} notes. Undo returns to the previous design.`);
+  };
   const [pasting, setPasting] = useState(false);
   const [pasted, setPasted] = useState('');
   return (
@@ -320,6 +343,40 @@ function ImportExport({ onFile }: { onFile: (file: File) => void }) {
       <button type="button" className="btn" onClick={() => input.current?.click()}>
         Open file…
       </button>
+      <input
+        ref={manifests}
+        type="file"
+        multiple
+        accept=".yaml,.yml,.json"
+        hidden
+        data-testid="import-manifests"
+        onChange={(e) => {
+          if (e.target.files?.length) void importManifests(e.target.files);
+          e.target.value = '';
+        }}
+      />
+      <button type="button" className="btn" onClick={() => manifests.current?.click()} title="Istio, Linkerd, Consul, Kuma, SMI or Gateway API manifests, or a Meshery design">
+        Import from a mesh…
+      </button>
+      {report && report.length > 0 && (
+        <div className="dialog-backdrop" role="dialog" aria-modal="true" aria-labelledby="import-title">
+          <div className="dialog">
+            <h2 id="import-title">Import report</h2>
+            <ul className="diagnostics" data-testid="import-report">
+              {report.map((d, i) => (
+                <li key={i} className={`sev-${d.severity}`}>
+                  {d.file ? `${d.file}: ` : ''}
+                  {d.code} {d.object ? `${d.object}: ` : ''}
+                  {d.message}
+                </li>
+              ))}
+            </ul>
+            <button type="button" className="btn" onClick={() => setReport(null)}>
+              Close
+            </button>
+          </div>
+        </div>
+      )}
       <button type="button" className="btn" onClick={() => setPasting(true)}>
         Paste YAML…
       </button>

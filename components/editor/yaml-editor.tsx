@@ -136,6 +136,16 @@ export function YamlEditor(props: YamlEditorProps) {
       fixedOverflowWidgets: true,
       fontSize: 13,
       wordWrap: 'off',
+      // Per-keystroke work that scales with the document: off, so typing in a 10,000-line
+      // pattern stays responsive (the designer's canvas needs the frame budget too).
+      occurrencesHighlight: 'off',
+      selectionHighlight: false,
+      stickyScroll: { enabled: false },
+      bracketPairColorization: { enabled: false },
+      matchBrackets: 'never',
+      colorDecorators: false,
+      links: false,
+      codeLens: false,
     });
     editorRef.current = editor;
 

@@ -4,6 +4,7 @@ import { setScalarAt } from '@/patterns/language/edit';
 import { parsePattern } from '@/patterns/language/parse';
 import type { TParameter } from '@/patterns/language/schema';
 import { serializePattern } from '@/patterns/language/serialize';
+import { MeshTabs } from '@/components/meshes/mesh-tabs';
 import { DiagnosticsList } from './diagnostics-list';
 import { coerceParam, ParamField } from './param-field';
 
@@ -77,6 +78,8 @@ export function PatternFilePanel({ name, text: original, parameters }: { name: s
       <pre data-testid="pattern-yaml" tabIndex={0} aria-label="Pattern YAML">
         {shown}
       </pre>
+      <h3>Rendered for each mesh</h3>
+      <MeshTabs text={text} name={name} height={360} />
     </div>
   );
 }

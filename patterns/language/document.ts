@@ -168,7 +168,7 @@ export function connectNodes(text: string, from: { kind: TNodeKind; name: string
       for (const b of backends.items) if (isMap(b)) b.flow = true;
     }
     const route = doc.createNode(gateway ? { service: to.name, gateway, rules: [] } : { service: to.name, rules: [] }) as YAMLMap;
-    (route.get('rules', true) as YAMLSeq).items.push(rule);
+    (route.get("rules", true) as unknown as YAMLSeq).items.push(rule);
     const routes = seqAt(doc, ['spec', 'routes']);
     routes.items.push(route);
     routeIndex = routes.items.length - 1;

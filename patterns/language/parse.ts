@@ -43,6 +43,11 @@ export interface TParseResult {
   ok: boolean;
   /** The resolved pattern (params substituted, defaults applied, includes merged); present when `ok`. */
   pattern?: TPattern;
+  /**
+   * The schema-valid pattern even when reference checks (ML3xxx) failed, for views that show
+   * a design while it is being fixed (the designer's canvas). Never use it to render or deploy.
+   */
+  draft?: TPattern;
   /** The raw JS value as written (params unresolved); present whenever the YAML itself parsed. */
   source?: unknown;
   /** Effective parameter values. */
@@ -344,7 +349,7 @@ function parseText(text: string, options: TParseOptions, stack: string[]): TInte
       });
     }
     const ok = !hasErrors(all) && pattern !== undefined;
-    return { ok, source, params, diagnostics: all, sourceMap, ...(ok ? { pattern } : {}) };
+    return { ok, source, params, diagnostics: all, sourceMap, ...(pattern ? { draft: pattern } : {}), ...(ok ? { pattern } : {}) };
   };
 
   const resolved = resolveParams(source, options.params);

@@ -25,7 +25,7 @@ export function renderWithAdapter(adapter: TMeshAdapter, pattern: TPattern, opti
     options.workloads !== false && adapter.id !== 'haproxy'
       ? renderWorkloads(pattern, { sampleAppSource: options.sampleAppSource ?? '', decorations: adapter.workloadDecorations })
       : [];
-  const manifests = applyOverrides([...workloads, ...own.manifests], pattern, adapter, diagnostics);
+  const manifests = applyOverrides(mergeInto(workloads, own.manifests), pattern, adapter, diagnostics);
   const labels = commonLabels(pattern);
   for (const m of manifests) m.metadata.labels = { ...labels, ...m.metadata.labels };
   return { manifests: sortManifests(manifests), diagnostics };
@@ -42,6 +42,21 @@ function capabilityDiagnostics(adapter: TMeshAdapter, pattern: TPattern): TAdapt
         ? { code: 'ML4001', severity: 'warning', feature, message: `${adapter.title} cannot express ${title.toLowerCase()}: not rendered (${cap.note})` }
         : { code: 'ML4002', severity: 'info', feature, message: `${adapter.title} expresses ${title.toLowerCase()} only partly: ${cap.note}` },
     );
+  }
+  return out;
+}
+
+/**
+ * An adapter object of the same group, kind, namespace and name as a workload object (say a
+ * Service carrying mesh annotations) is merged into it rather than emitted twice.
+ */
+function mergeInto(base: TManifest[], extra: TManifest[]): TManifest[] {
+  const out = [...base];
+  const index = new Map(out.map((m, i) => [keyOf(m), i]));
+  for (const m of extra) {
+    const at = index.get(keyOf(m));
+    if (at === undefined) out.push(m);
+    else out[at] = mergePatch(out[at], m) as TManifest;
   }
   return out;
 }

@@ -120,8 +120,28 @@ function problemsOf(diagnostics: TDiagnostic[], graph: TPatternGraph, parsed: TP
 
 /** A graph for the canvas even when the pattern has errors: the schema-valid parts are shown. */
 function graphOf(parsed: TParseResult, previous: TPatternGraph): TPatternGraph {
-  if (parsed.pattern) return patternToGraph(parsed.pattern);
-  return previous;
+  const pattern = parsed.pattern ?? parsed.draft;
+  return pattern ? patternToGraph(pattern) : previous;
+}
+
+let worker: Worker | null | undefined;
+let requestId = 0;
+const pending = new Map<number, (ranges: { line: number; column: number; endLine?: number; endColumn?: number }[]) => void>();
+
+/** One positions worker per page (none outside a browser: positions are then computed inline). */
+function positionsWorker(): Worker | null {
+  if (worker !== undefined) return worker;
+  if (typeof Worker === 'undefined' || typeof window === 'undefined') return (worker = null);
+  try {
+    worker = new Worker(new URL('./positions.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<{ id: number; ranges: { line: number; column: number }[] }>) => {
+      pending.get(e.data.id)?.(e.data.ranges);
+      pending.delete(e.data.id);
+    };
+  } catch {
+    worker = null;
+  }
+  return worker;
 }
 
 export function createDesignerStore(init: { text: string; saved?: Partial<TSavedMeta>; readOnly?: boolean; includes?: Record<string, string> }) {
@@ -146,14 +166,23 @@ export function createDesignerStore(init: { text: string; saved?: Partial<TSaved
       if (!positioned) schedulePositions(text, nextParsed.diagnostics);
     };
     const schedulePositions = (text: string, diagnostics: TDiagnostic[]) => {
-      const run = () => {
+      const apply = (ranges: { line: number; column: number; endLine?: number; endColumn?: number }[]) => {
         if (get().text !== text) return; // superseded by a newer edit
-        const map = createSourceMapForText(text);
-        set({ markers: diagnostics.map((d) => ({ ...d, ...map.rangeOf(d.path, { key: d.code === 'ML2003' }) })) });
+        set({ markers: diagnostics.map((d, i) => ({ ...d, ...ranges[i] })) });
       };
-      const idle = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => void }).requestIdleCallback;
-      if (idle) idle(run, { timeout: 500 });
-      else setTimeout(run, 50);
+      const paths = diagnostics.map((d) => ({ path: d.path, key: d.code === 'ML2003' }));
+      const worker = positionsWorker();
+      if (worker) {
+        const id = ++requestId;
+        pending.set(id, apply);
+        worker.postMessage({ id, text, paths });
+        return;
+      }
+      setTimeout(() => {
+        if (get().text !== text) return;
+        const map = createSourceMapForText(text);
+        apply(paths.map((p) => map.rangeOf(p.path, { key: p.key })));
+      }, 50);
     };
 
     return {

@@ -11,7 +11,7 @@ export const istioCapabilities = {
   'request-timeout': full(),
   retries: full(),
   'per-try-timeout': full(),
-  'retry-budget': none('Istio has no retry budget; bound retries with attempts and per-try timeouts'),
+  'retry-budget': partial('DestinationRule trafficPolicy.retryBudget: Envoy bounds concurrent retries (percent of active requests, minRetryConcurrency), not retries per second; ttl is not expressible'),
   'fault-abort': full(),
   'fault-delay': full(),
   'circuit-breaker': full('DestinationRule outlierDetection'),

@@ -1,0 +1,128 @@
+/**
+ * Shared state of one Consul render: lookups into the pattern, the diagnostics, and the config
+ * entries that several pattern features contribute to. Consul keys most config entries by the
+ * service name (one ServiceDefaults, ServiceResolver, ServiceRouter, ServiceSplitter and
+ * ServiceIntentions per service), so features merge into these instead of emitting their own.
+ */
+import type { TFeature } from '@/patterns/language/features';
+import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import { objectName } from '../shared/k8s';
+import type { TAdapterDiagnostic } from '../types';
+
+export const API_VERSION = 'consul.hashicorp.com/v1alpha1';
+
+export type TJson = Record<string, unknown>;
+
+/** An entry of ServiceDefaults.upstreamConfig.overrides: how a caller treats one upstream. */
+export interface TUpstreamOverride {
+  name: string;
+  connectTimeoutMs?: number;
+  limits?: { maxConnections?: number; maxPendingRequests?: number; maxConcurrentRequests?: number };
+  passiveHealthCheck?: { interval?: string; maxFailures?: number; enforcingConsecutive5xx?: number; baseEjectionTime?: string; maxEjectionPercent?: number };
+}
+
+/** Per Consul service name: the pieces of its config entries. */
+export interface TEntries {
+  namespace: string;
+  protocol?: string;
+  defaults: TJson;
+  upstreams: Map<string, TUpstreamOverride>;
+  resolver: TJson;
+  /** ServiceRouter routes, in evaluation order. */
+  routes: TJson[];
+  splits?: TJson[];
+}
+
+/** The Consul protocol of a pattern service. */
+export function consulProtocol(p: string): string {
+  return p === 'http2' ? 'http2' : p === 'grpc' ? 'grpc' : p === 'tcp' ? 'tcp' : 'http';
+}
+
+export const isL7 = (protocol: string | undefined) => protocol === 'http' || protocol === 'http2' || protocol === 'grpc';
+
+export class ConsulContext {
+  readonly services: Map<string, TService>;
+  readonly gateways: Map<string, TGateway>;
+  readonly externals: Map<string, TExternalService>;
+  readonly routes: Map<string, TRoute>;
+  readonly diagnostics: TAdapterDiagnostic[] = [];
+  readonly entries = new Map<string, TEntries>();
+  /** ProxyDefaults `global`, built by mesh-wide policies. */
+  readonly proxyDefaults: TJson = {};
+  /** The Consul service that holds each gateway route's rules (a virtual service, or the service). */
+  readonly gatewayRouteOwners = new Map<string, string>();
+  /** Mesh singleton fields. */
+  readonly mesh: TJson = {};
+
+  constructor(readonly pattern: TPattern) {
+    const { spec } = pattern;
+    this.services = new Map(spec.services.map((s) => [s.name, s]));
+    this.gateways = new Map(spec.gateways.map((g) => [g.name, g]));
+    this.externals = new Map(spec.externalServices.map((e) => [e.name, e]));
+    this.routes = new Map(spec.routes.map((r) => [routeName(r), r]));
+    for (const s of spec.services) this.entry(s.name, s.namespace).protocol = consulProtocol(s.protocol);
+  }
+
+  /** The config entries of a Consul service (a pattern service, external service or virtual service). */
+  entry(name: string, namespace?: string): TEntries {
+    let e = this.entries.get(name);
+    if (!e) {
+      e = { namespace: namespace ?? this.namespaceOf(name), defaults: {}, upstreams: new Map(), resolver: {}, routes: [] };
+      this.entries.set(name, e);
+    }
+    return e;
+  }
+
+  namespaceOf(name: string): string {
+    return this.services.get(name)?.namespace ?? this.externals.get(name)?.namespace ?? this.gateways.get(name)?.namespace ?? 'default';
+  }
+
+  /** Services that declare a call to `target`. */
+  callersOf(target: string): TService[] {
+    return this.pattern.spec.services.filter((s) => s.calls.includes(target));
+  }
+
+  /** Ingress gateways with a route to `service`. */
+  gatewaysRoutingTo(service: string): TGateway[] {
+    const names = new Set(this.pattern.spec.routes.filter((r) => r.gateway && r.rules.some((rule) => rule.backends.some((b) => (b.service ?? r.service) === service))).map((r) => r.gateway as string));
+    return [...names].map((n) => this.gateways.get(n)).filter((g): g is TGateway => g !== undefined);
+  }
+
+  /** The service a policy's `target` or `route` points at, and the route when it is route-attached. */
+  policyTarget(p: TPolicy): { name?: string; route?: TRoute } {
+    if (p.route) {
+      const route = this.routes.get(p.route);
+      return { name: route?.service, route };
+    }
+    return { name: p.target };
+  }
+
+  diag(path: (string | number)[], message: string, feature?: TFeature, severity: TAdapterDiagnostic['severity'] = 'warning') {
+    this.diagnostics.push({ code: 'ML4006', severity, message, path, ...(feature ? { feature } : {}) });
+  }
+}
+
+export function routeName(r: TRoute): string {
+  return r.name ?? (r.gateway ? `${r.service}-${r.gateway}` : r.service);
+}
+
+/**
+ * The Consul filter selecting one version's instances. Consul on Kubernetes registers pods with
+ * the meta `pod-name`; pods of the sample workloads are named `<deployment>-<hash>-<suffix>` with
+ * the deployment `<service>-<version>`. `Service.Meta.version` also matches workloads annotated
+ * `consul.hashicorp.com/service-meta-version: <version>`.
+ */
+export function subsetFilter(service: string, version: string): string {
+  const deployment = objectName(service, version).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `Service.Meta.version == "${version}" or Service.Meta["pod-name"] matches "^${deployment}-[a-z0-9]+-[a-z0-9]+$"`;
+}
+
+/** Envoy-style regex for a literal string. */
+export function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Drop undefined values (so strict validators see no `key: undefined`). */
+export function compact<T extends TJson>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

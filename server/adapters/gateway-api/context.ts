@@ -1,0 +1,61 @@
+/** Lookups shared by the Gateway API renderers. Pure and deterministic. */
+import type { TFeature } from '@/patterns/language/features';
+import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import type { TAdapterDiagnostic } from '../types';
+
+export type TPath = (string | number)[];
+export type TPolicyOf<K extends TPolicy['kind']> = Extract<TPolicy, { kind: K }>;
+
+export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+/** The GatewayClass gateways are rendered with; installations name their own (istio, eg, cilium…). */
+export const DEFAULT_GATEWAY_CLASS = 'meshloom';
+
+export class GatewayApiContext {
+  readonly services = new Map<string, TService>();
+  readonly gateways = new Map<string, TGateway>();
+  readonly externals = new Map<string, TExternalService>();
+  readonly routes = new Map<string, { route: TRoute; index: number }>();
+  readonly diagnostics: TAdapterDiagnostic[] = [];
+  /** Version Services the routes need: `${service}/${version}`. */
+  readonly versionRefs = new Set<string>();
+
+  constructor(readonly pattern: TPattern) {
+    for (const s of pattern.spec.services) this.services.set(s.name, s);
+    for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
+    for (const e of pattern.spec.externalServices) this.externals.set(e.name, e);
+    pattern.spec.routes.forEach((route, index) => this.routes.set(routeName(route), { route, index }));
+  }
+
+  policies<K extends TPolicy['kind']>(kind: K): { policy: TPolicyOf<K>; index: number; path: TPath }[] {
+    const out: { policy: TPolicyOf<K>; index: number; path: TPath }[] = [];
+    this.pattern.spec.policies.forEach((policy, index) => {
+      if (policy.kind === kind) out.push({ policy: policy as TPolicyOf<K>, index, path: ['spec', 'policies', index] });
+    });
+    return out;
+  }
+
+  warn(path: TPath, message: string, feature?: TFeature): void {
+    this.diagnostics.push({ code: 'ML4006', severity: 'warning', message, path, ...(feature ? { feature } : {}) });
+  }
+
+  info(path: TPath, message: string, feature?: TFeature): void {
+    this.diagnostics.push({ code: 'ML4006', severity: 'info', message, path, ...(feature ? { feature } : {}) });
+  }
+
+  namespaceOf(name: string): string {
+    return this.services.get(name)?.namespace ?? this.gateways.get(name)?.namespace ?? this.externals.get(name)?.namespace ?? 'default';
+  }
+
+  protocolOf(service: string): TService['protocol'] | undefined {
+    return this.services.get(service)?.protocol;
+  }
+}
+
+export function routeName(route: TRoute): string {
+  return route.name ?? (route.gateway ? `${route.service}-${route.gateway}` : route.service);
+}
+
+/** Escape a literal for a regular expression (RE2 and PCRE agree on these). */
+export function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,33 @@
+/**
+ * The Gateway API adapter (GAMMA for the mesh): HTTPRoute / GRPCRoute / TCPRoute with the
+ * Service as parent for east-west routes, Gateway + HTTPRoute / TLSRoute / TCPRoute at the edge,
+ * one Service per routed version, and experimental XBackendTrafficPolicy for retry budgets and
+ * session persistence. Output validates against the standard-channel CRDs (v1.6).
+ */
+import type { TPattern } from '@/patterns/language/schema';
+import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { renderBackendTrafficPolicies } from './backend-traffic-policy';
+import { gatewayApiCapabilities } from './capabilities';
+import { GatewayApiContext } from './context';
+import { renderGateways } from './gateway';
+import { renderReferenceGrants } from './reference-grant';
+import { renderRoutes } from './routes';
+import { renderVersionServices } from './version-services';
+
+export function renderGatewayApi(pattern: TPattern): TRenderResult {
+  const ctx = new GatewayApiContext(pattern);
+  const gateways = renderGateways(ctx);
+  const routes = renderRoutes(ctx);
+  const policies = renderBackendTrafficPolicies(ctx);
+  // Version Services last: routes and policies record which versions they reference.
+  const manifests = [...renderVersionServices(ctx), ...gateways, ...routes, ...renderReferenceGrants(routes), ...policies];
+  return { manifests: JSON.parse(JSON.stringify(manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+}
+
+export const gatewayApiAdapter: TMeshAdapter = {
+  id: 'gateway-api',
+  title: 'Gateway API (GAMMA)',
+  targets: 'Gateway API v1.6 (standard channel)',
+  capabilities: gatewayApiCapabilities,
+  render: renderGatewayApi,
+};

@@ -1,0 +1,182 @@
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parsePattern, type TPattern } from '@/patterns/language';
+import { defaultPlan, haproxyAdapter, MESHLOOM_LUA, renderHaproxyConfig } from './index';
+
+function pattern(spec: string): TPattern {
+  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: deployment}\nspec:\n${spec}`;
+  const r = parsePattern(text);
+  if (!r.pattern) throw new Error(JSON.stringify(r.diagnostics));
+  return r.pattern;
+}
+const cfgOf = (p: TPattern) => renderHaproxyConfig(p, defaultPlan(p)).cfg;
+/** The lines of one section (`frontend x`, `backend y`). */
+function section(cfg: string, header: string): string[] {
+  const blocks = cfg.split('\n\n');
+  const b = blocks.find((x) => x.split('\n')[0] === header);
+  return b ? b.split('\n').slice(1).map((l) => l.trim()) : [];
+}
+
+const canary = pattern(`
+  services:
+    - {name: productpage, calls: [reviews]}
+    - {name: reviews, ports: [9080], versions: [v1, v2]}
+  routes:
+    - service: reviews
+      rules:
+        - {match: {headers: {x-canary: always}}, backends: [{version: v2}]}
+        - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
+`);
+
+describe('haproxy adapter', () => {
+  it('renders one ConfigMap with haproxy.cfg and sandbox.json', () => {
+    const { manifests } = haproxyAdapter.render(canary);
+    expect(manifests).toHaveLength(1);
+    const [cm] = manifests;
+    expect(cm).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'meshloom-haproxy-t' } });
+    const data = (cm as unknown as { data: Record<string, string> }).data;
+    expect(Object.keys(data).sort()).toEqual(['haproxy.cfg', 'sandbox.json']);
+    const sandbox = JSON.parse(data['sandbox.json'] ?? '{}');
+    expect(sandbox.plan.listeners).toEqual({ productpage: 20000, reviews: 20001 });
+    expect(sandbox.plan.workloads['reviews/v2']).toEqual([{ host: '127.0.0.1', port: 21002 }]);
+  });
+
+  it('binds to loopback only', () => {
+    const binds = cfgOf(canary)
+      .split('\n')
+      .filter((l) => l.trim().startsWith('bind '));
+    expect(binds.length).toBeGreaterThan(0);
+    for (const b of binds) expect(b.trim()).toMatch(/^bind 127\.0\.0\.1:\d+/);
+  });
+
+  it('splits 90/10 with server weights and routes the opt-in header to v2', () => {
+    const cfg = cfgOf(canary);
+    expect(section(cfg, 'backend be_reviews_reviews_1')).toEqual(['server reviews-v1-0 127.0.0.1:21001 weight 90', 'server reviews-v2-0 127.0.0.1:21002 weight 10']);
+    const fe = section(cfg, 'frontend fe_reviews');
+    expect(fe).toContain("http-request set-var(txn.meshloom_rule) int(1) if { req.hdr(x-canary) -m str 'always' } !{ var(txn.meshloom_rule) -m found }");
+    expect(fe).toContain('use_backend be_reviews_reviews_0 if { var(txn.meshloom_rule) -m int 1 }');
+  });
+
+  it('maps retries, per-try timeout and circuit breaking onto the backend', () => {
+    const cfg = cfgOf(
+      pattern(`
+  services: [{name: ratings}]
+  policies:
+    - {kind: Retry, target: ratings, attempts: 3, perTryTimeout: 500ms, on: [5xx, connect-failure]}
+    - {kind: CircuitBreaker, target: ratings, consecutiveErrors: 4, ejectionTime: 1m}
+    - {kind: RateLimit, target: ratings, requests: 10, interval: 1s}
+`),
+    );
+    const be = section(cfg, 'backend be_ratings');
+    expect(be).toEqual(
+      expect.arrayContaining(['timeout server 500ms', 'retries 3', 'retry-on 500 502 503 504 conn-failure response-timeout']),
+    );
+    expect(be.find((l) => l.startsWith('server '))).toContain('observe layer7 error-limit 4 on-error mark-down check inter 1m');
+    const fe = section(cfg, 'frontend fe_ratings');
+    expect(fe).toContain('http-request track-sc0 int(1) table st_fe_ratings_rl');
+    expect(fe).toContain('http-request deny deny_status 429 if { sc_http_req_rate(0) gt 10 }');
+  });
+
+  it('allow with no rules denies everything; rules allow only their callers and requests', () => {
+    const cfg = cfgOf(
+      pattern(`
+  services: [{name: orders, calls: [payments]}, {name: payments}, {name: audit}]
+  policies:
+    - {kind: Authorization, target: audit}
+    - kind: Authorization
+      target: payments
+      rules: [{from: {services: [orders]}, to: {methods: [POST], paths: [/charges]}}]
+`),
+    );
+    expect(section(cfg, 'frontend fe_audit')).toContain('http-request deny deny_status 403 if TRUE');
+    expect(section(cfg, 'frontend fe_payments')).toContain("http-request deny deny_status 403 unless { req.hdr(x-meshloom-source) -m str orders } { path_reg '^(/charges$)' } { method POST }");
+  });
+
+  it('injects faults with rand() and a Lua delay', () => {
+    const r = renderHaproxyConfig(
+      pattern(`
+  services: [{name: ratings}]
+  policies:
+    - {kind: FaultInjection, target: ratings, abort: {httpStatus: 503, percentage: 5}, delay: {fixedDelay: 2s, percentage: 10}}
+`),
+      { ...defaultPlan(canary), listeners: { ratings: 20000 }, workloads: { 'ratings/v1': [{ host: '127.0.0.1', port: 21000 }] }, luaDir: '/x' },
+    );
+    expect(r.usesLua).toBe(true);
+    expect(r.cfg).toContain('lua-load /x/meshloom.lua');
+    const fe = section(r.cfg, 'frontend fe_ratings');
+    expect(fe).toContain('http-request lua.meshloom_delay 2000 if { rand(100) lt 10 }');
+    expect(fe).toContain("http-request return status 503 content-type text/plain string 'fault filter abort' if { rand(100) lt 5 }");
+  });
+
+  it('puts mutual TLS on inbound listeners and gives callers their certificate', () => {
+    const r = renderHaproxyConfig(
+      pattern(`
+  services: [{name: orders, calls: [payments]}, {name: payments}]
+  policies: [{kind: MutualTLS}]
+`),
+      { ...defaultPlan(canary), listeners: { orders: 1, payments: 2 }, workloads: { 'orders/v1': [{ host: '127.0.0.1', port: 3 }], 'payments/v1': [{ host: '127.0.0.1', port: 4 }] }, inbound: { 'orders/v1': 5, 'payments/v1': 6 }, certDir: '/c' },
+    );
+    expect(section(r.cfg, 'frontend in_payments_v1')[0]).toBe('bind 127.0.0.1:6 ssl crt /c/payments.pem ca-file /c/ca.pem verify required');
+    expect(section(r.cfg, 'backend be_payments.from.orders')).toEqual(['server payments-v1 127.0.0.1:6 weight 100 ssl ca-file /c/ca.pem verify required verifyhost payments crt /c/orders.pem']);
+    expect(r.certificates).toEqual(['ca.pem', 'orders.pem', 'payments.pem']);
+  });
+
+  it('declares mirroring unsupported and renders nothing for it', () => {
+    const p = pattern(`
+  services: [{name: a, versions: [v1, v2]}]
+  routes:
+    - service: a
+      rules: [{backends: [{version: v1}], mirror: {version: v2}}]
+`);
+    expect(haproxyAdapter.capabilities.mirroring.level).toBe('none');
+    const r = renderHaproxyConfig(p, defaultPlan(p));
+    expect(r.cfg).not.toMatch(/mirror/i);
+    expect(r.diagnostics.some((d) => d.code === 'ML4006')).toBe(true);
+  });
+
+  it('is deterministic', () => {
+    expect(haproxyAdapter.render(canary)).toEqual(haproxyAdapter.render(canary));
+  });
+});
+
+// `haproxy -c` over real catalog patterns, when haproxy is installed.
+const haproxy = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
+const hasHaproxy = haproxy.status === 0;
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+if (!hasHaproxy || !hasOpenssl) console.log(`skipping haproxy -c checks: ${!hasHaproxy ? 'haproxy' : 'openssl'} is not installed`);
+
+describe.skipIf(!hasHaproxy || !hasOpenssl)('haproxy -c on catalog patterns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshloom-haproxy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ossl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'pipe' });
+  const ca = join(dir, 'ca.pem');
+  const caKey = join(dir, 'ca.key');
+  const ensureCa = () => {
+    if (spawnSync('test', ['-f', ca]).status !== 0) ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '1', '-subj', '/CN=meshloom-test-ca');
+  };
+  const cert = (name: string) => {
+    const base = join(dir, name);
+    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${name}`);
+    ossl('x509', '-req', '-in', `${base}.csr`, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', `${base}.crt`, '-days', '1');
+    writeFileSync(`${base}.pem`, readFileSync(`${base}.crt`, 'utf8') + readFileSync(`${base}.key`, 'utf8'));
+  };
+
+  for (const name of ['canary-deployment', 'zero-trust-mtls', 'fault-injection', 'ingress-gateway', 'circuit-breaker', 'local-rate-limit', 'session-affinity', 'tls-passthrough']) {
+    it(`${name} is a valid HAProxy 2.6 configuration`, () => {
+      ensureCa();
+      const parsed = parsePattern(readFileSync(join('patterns', 'catalog', `${name}.yaml`), 'utf8'));
+      if (!parsed.pattern) throw new Error(`${name} does not parse`);
+      const r = renderHaproxyConfig(parsed.pattern, { ...defaultPlan(parsed.pattern), certDir: dir, luaDir: dir });
+      for (const c of r.certificates) if (c !== 'ca.pem' && spawnSync('test', ['-f', join(dir, c)]).status !== 0) cert(c.replace(/\.pem$/, ''));
+      writeFileSync(join(dir, 'meshloom.lua'), MESHLOOM_LUA);
+      const file = join(dir, `${name}.cfg`);
+      writeFileSync(file, r.cfg);
+      const out = spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' });
+      expect(`${out.stdout}${out.stderr}`).toContain('Configuration file is valid');
+      expect(out.status).toBe(0);
+    });
+  }
+});

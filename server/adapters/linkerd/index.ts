@@ -1,0 +1,41 @@
+/**
+ * The Linkerd adapter (Linkerd 2.18, edge-25.x APIs): Servers, AuthorizationPolicies and
+ * authentications for inbound policy; Gateway API routes on Services for routing, timeouts and
+ * (through Linkerd's annotations) retries; per-version Services to split across; a ServiceProfile
+ * where a retry budget is asked for; HTTPLocalRateLimitPolicy; EgressNetwork for external services.
+ */
+import type { TPattern } from '@/patterns/language/schema';
+import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { linkerdCapabilities } from './capabilities';
+import { LinkerdContext } from './context';
+import { renderEgress } from './egress';
+import { renderObservability } from './observability';
+import { renderRateLimits } from './rate-limit';
+import { renderRoutes } from './routes';
+import { renderSecurity } from './security';
+import { renderServiceProfiles } from './service-profile';
+import { renderVersionServices } from './version-services';
+
+export function renderLinkerd(pattern: TPattern): TRenderResult {
+  const ctx = new LinkerdContext(pattern);
+  renderVersionServices(ctx);
+  renderSecurity(ctx);
+  renderRateLimits(ctx);
+  const profiled = renderServiceProfiles(ctx);
+  renderRoutes(ctx, profiled);
+  renderEgress(ctx);
+  renderObservability(ctx);
+  // Cloned: rendered objects share no arrays with each other or with the pattern.
+  return { manifests: JSON.parse(JSON.stringify(ctx.manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+}
+
+export const linkerdAdapter: TMeshAdapter = {
+  id: 'linkerd',
+  title: 'Linkerd',
+  targets: 'Linkerd 2.18',
+  capabilities: linkerdCapabilities,
+  render: renderLinkerd,
+  workloadDecorations: {
+    pod: { annotations: { 'linkerd.io/inject': 'enabled' } },
+  },
+};

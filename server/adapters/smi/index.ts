@@ -1,0 +1,30 @@
+/**
+ * The SMI adapter: the Service Mesh Interface as smi-sdk-go v0.5.0 serves it —
+ * split.smi-spec.io/v1alpha4 TrafficSplit, specs.smi-spec.io/v1alpha4 HTTPRouteGroup/TCPRoute,
+ * access.smi-spec.io/v1alpha3 TrafficTarget. SMI is a specification implemented by a mesh (OSM,
+ * Linkerd's SMI extension…): it expresses traffic splits, matches and access control only.
+ */
+import type { TPattern } from '@/patterns/language/schema';
+import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { renderAccess } from './access';
+import { smiCapabilities } from './capabilities';
+import { SmiContext } from './context';
+import { renderTrafficSplits } from './traffic-split';
+import { renderVersionServices } from './version-services';
+
+export function renderSmi(pattern: TPattern): TRenderResult {
+  const ctx = new SmiContext(pattern);
+  renderVersionServices(ctx);
+  renderTrafficSplits(ctx);
+  renderAccess(ctx);
+  // Cloned: rendered objects share no arrays with each other or with the pattern.
+  return { manifests: JSON.parse(JSON.stringify(ctx.manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+}
+
+export const smiAdapter: TMeshAdapter = {
+  id: 'smi',
+  title: 'SMI',
+  targets: 'SMI v1alpha4 (split, specs) / v1alpha3 (access)',
+  capabilities: smiCapabilities,
+  render: renderSmi,
+};
