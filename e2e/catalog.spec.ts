@@ -106,3 +106,24 @@ test('the catalog works in a narrow window', async ({ browser }) => {
   await expect(page.getByTestId('pattern-title')).toBeVisible();
   await ctx.close();
 });
+
+test('a pattern page renders the pattern for each mesh, server-side', async ({ page }) => {
+  await page.goto('/patterns/circuit-breaker');
+  const tabs = page.getByTestId('mesh-tabs');
+  await tabs.getByTestId('mesh-tab-istio').click();
+  await expect(page.getByTestId('mesh-summary')).toContainText(/\d+ objects/);
+  await expect(page.getByTestId('mesh-kinds')).toContainText('DestinationRule');
+  await tabs.getByTestId('mesh-tab-kuma').click();
+  await expect(page.getByTestId('mesh-kinds')).toContainText('MeshCircuitBreaker');
+  // A mesh that cannot express a feature says so.
+  await tabs.getByTestId('mesh-tab-smi').click();
+  await expect(page.getByTestId('mesh-diagnostics')).toContainText('ML4001');
+});
+
+test('the compatibility matrix shows every mesh and feature from the declared capabilities', async ({ page }) => {
+  await page.goto('/compatibility');
+  const matrix = page.getByTestId('matrix');
+  await expect(matrix.locator('thead th')).toHaveCount(9);
+  await expect(matrix.locator('td[data-mesh="istio"][data-feature="fault-abort"]')).toHaveText('✓');
+  await expect(matrix.locator('td[data-mesh="linkerd"][data-feature="fault-abort"]')).toHaveText('✕');
+});

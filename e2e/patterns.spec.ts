@@ -28,6 +28,15 @@ test('sign up, create a pattern, edit it, see its history', async ({ page }) => 
   await expect(page.getByTestId('pattern-yaml')).toContainText('weight: 25');
   await page.getByRole('link', { name: 'History' }).click();
   await expect(page.getByTestId('revisions').locator('tbody tr')).toHaveCount(2);
+  // The newest revision shows what changed: the weights.
+  const diff = page.getByTestId('text-diff').first();
+  await expect(diff.locator('.diff-del')).toContainText(['weight: 90']);
+  await expect(diff.locator('.diff-add')).toContainText(['weight: 75']);
+  // Revert to version 1: a new version 3 with the old text.
+  await page.getByTestId('revert-1').click();
+  await expect(page.getByTestId('revisions').locator('tbody tr')).toHaveCount(3);
+  await page.goto(`/patterns/${name}`);
+  await expect(page.getByTestId('pattern-title')).toHaveText('Ada canary');
 });
 
 test('a stale save shows both versions and loses nothing', async ({ browser }) => {

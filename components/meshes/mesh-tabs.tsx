@@ -73,6 +73,13 @@ export function MeshTabs({ text, name, height = 420 }: { text: string; name: str
           Download all meshes
         </button>
       </div>
+      {data && data.objects.length > 0 && (
+        <p className="meta mesh-kinds" data-testid="mesh-kinds">
+          {Object.entries(data.objects.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {}))
+            .map(([kind, n]) => `${kind}${n > 1 ? ` ×${n}` : ''}`)
+            .join(' · ')}
+        </p>
+      )}
       {problems.length > 0 && (
         <ul className="diagnostics" data-testid="mesh-diagnostics">
           {problems.map((d, i) => (

@@ -5,7 +5,21 @@ import { ADAPTERS, getAdapter, renderPattern, UnknownMeshError } from './registr
 
 /** Per-adapter exceptions to the shared suite, each with its reason. */
 const OPTIONS: Partial<Record<keyof typeof ADAPTERS, TAdapterSuiteOptions>> = {
-  linkerd: { implicit: { metrics: 'Linkerd proxies always expose golden metrics; there is nothing to render' } },
+  linkerd: {
+    implicit: {
+      metrics: 'Linkerd proxies always expose golden metrics; there is nothing to render',
+      'load-balancing': 'Linkerd always balances with EWMA; the algorithm is not configurable',
+    },
+  },
+  osm: {
+    implicit: {
+      mtls: 'OSM always encrypts between sidecars',
+      metrics: 'the openservicemesh.io/metrics annotation is on every workload namespace already',
+    },
+  },
+  smi: { implicit: { metrics: 'the implementing mesh emits metrics; SMI configures none' } },
+  'gateway-api': { implicit: { metrics: 'the mesh implementing GAMMA emits metrics; nothing to configure' } },
+  haproxy: { implicit: { metrics: 'the Prometheus exporter is always served at /metrics' } },
 };
 
 for (const adapter of Object.values(ADAPTERS)) describeAdapter(adapter, OPTIONS[adapter.id]);

@@ -52,6 +52,8 @@ const gateway = (listener: Record<string, unknown>): TSpecAdditions => ({
 });
 const HTTP_LISTENER = { port: 80, protocol: 'http', hosts: ['shop.example.com'] };
 const EXTERNAL = { name: 'payments', hosts: ['api.payments.example.com'], ports: [{ port: 443, protocol: 'https' }] };
+/** A service with versions in two regions (what failover chooses between). */
+const GEO = { name: 'geo', versions: [{ name: 'east', locality: 'us-east/us-east-1a' }, { name: 'west', locality: 'us-west/us-west-1a' }] };
 const AUTH_FROM_WEB = { kind: 'Authorization', target: 'api', action: 'allow', rules: [{ from: { services: ['web'] } }] };
 
 export const PROBES: Record<TFeature, TProbe> = {
@@ -80,7 +82,8 @@ export const PROBES: Record<TFeature, TProbe> = {
   'health-check-passive': { feature: 'health-check-passive', with: policy({ kind: 'HealthCheck', target: 'api', passive: { consecutiveErrors: 4, ejectionTime: '20s' } }) },
   'locality-failover': {
     feature: 'locality-failover',
-    with: policy({ kind: 'LocalityFailover', target: 'api', failover: [{ from: 'us-east', to: 'us-west' }] }),
+    with: { services: [GEO], policies: [{ kind: 'LocalityFailover', target: 'geo', failover: [{ from: 'us-east', to: 'us-west' }] }] },
+    without: { services: [GEO] },
   },
   mirroring: { feature: 'mirroring', with: withRule({ mirror: { version: 'v2', percentage: 10 } }), without: PLAIN_ROUTE },
   rewrite: { feature: 'rewrite', with: { routes: [route({ match: { path: '/api' }, ...v1, rewrite: { prefix: '/' } }, v1)] }, without: PATH_ROUTE },

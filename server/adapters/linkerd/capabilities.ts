@@ -1,7 +1,7 @@
 import { full, none, partial, type TCapabilities } from '../capability';
 
-const SERVICE_ANNOTATION =
-  'Linkerd reads it from balancer.linkerd.io/failure-accrual annotations on the Service itself, which Meshloom renders as a shared workload; add them with spec.overrides.linkerd';
+const FAILURE_ACCRUAL =
+  'balancer.linkerd.io/failure-accrual: consecutive annotations on the Service (max-failures, min-penalty = ejection time, max-penalty = max(ejection time, 60s)); failures are counted per endpoint by each client';
 
 export const linkerdCapabilities = {
   'traffic-split': full('HTTPRoute backendRefs weights across per-version Services <service>-<version>'),
@@ -19,12 +19,12 @@ export const linkerdCapabilities = {
   'retry-budget': partial('ServiceProfile retryBudget; only for services whose routes fit a ServiceProfile (a ServiceProfile overrides HTTPRoutes)'),
   'fault-abort': none('no fault injection API (only via a route to a fault-serving backend)'),
   'fault-delay': none('no fault injection API'),
-  'circuit-breaker': none(`failure accrual is the only circuit breaker, and ${SERVICE_ANNOTATION}`),
+  'circuit-breaker': partial(`${FAILURE_ACCRUAL}; interval, maxEjectionPercent, consecutiveGatewayErrors and minHealthPercent have no equivalent`),
   'connection-limits': none('no connection pool limits'),
   'rate-limit-local': full('HTTPLocalRateLimitPolicy total requestsPerSecond on the Server (per client identity with by.source); no burst'),
   'rate-limit-global': none('no global rate limiting'),
   'health-check-active': none('Linkerd relies on Kubernetes probes'),
-  'health-check-passive': none(`passive checking is failure accrual, and ${SERVICE_ANNOTATION}`),
+  'health-check-passive': partial(`${FAILURE_ACCRUAL}; the interval has no equivalent`),
   'locality-failover': none('only with the linkerd-failover extension'),
   mirroring: none('no request mirroring'),
   rewrite: none('HTTPRoute URLRewrite is not supported by Linkerd'),
@@ -42,7 +42,7 @@ export const linkerdCapabilities = {
   'external-services': partial('EgressNetwork (Allow) with a route per destination host (HTTP Host / TLS SNI); addresses and resolution are not used'),
   'tls-termination': none('done by the ingress controller'),
   'tls-passthrough': none('gateway listeners are the ingress controller\'s'),
-  'access-log': none('enabled per pod by the config.linkerd.io/access-log annotation, which Meshloom cannot set per pattern yet'),
+  'access-log': partial('config.linkerd.io/access-log: apache|json on the Namespace: every meshed pod of it logs (read at injection); no path or filter'),
   tracing: none('needs the linkerd-jaeger extension and its collector configuration, outside the pattern'),
   metrics: full('always on: proxies expose golden metrics to Prometheus'),
   grpc: full('Server proxyProtocol gRPC, GRPCRoute'),

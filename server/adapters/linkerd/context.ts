@@ -5,6 +5,7 @@
 import type { TFeature } from '@/patterns/language/features';
 import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
+import { PatternIndex } from '../shared/pattern-index';
 import type { TAdapterDiagnostic, TManifest } from '../types';
 
 export const POLICY_API = 'policy.linkerd.io';
@@ -35,8 +36,11 @@ export class LinkerdContext {
   readonly gateways = new Map<string, TGateway>();
   readonly externals = new Map<string, TExternalService>();
   readonly routes = new Map<string, TRoute>();
+  /** Policies by kind and attachment, callers, routes per service: built once per render. */
+  readonly index: PatternIndex;
 
   constructor(readonly pattern: TPattern) {
+    this.index = new PatternIndex(pattern);
     for (const s of pattern.spec.services) this.services.set(s.name, s);
     for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
     for (const e of pattern.spec.externalServices) this.externals.set(e.name, e);

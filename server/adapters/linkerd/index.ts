@@ -2,11 +2,14 @@
  * The Linkerd adapter (Linkerd 2.18, edge-25.x APIs): Servers, AuthorizationPolicies and
  * authentications for inbound policy; Gateway API routes on Services for routing, timeouts and
  * (through Linkerd's annotations) retries; per-version Services to split across; a ServiceProfile
- * where a retry budget is asked for; HTTPLocalRateLimitPolicy; EgressNetwork for external services.
+ * where a retry budget is asked for; HTTPLocalRateLimitPolicy; EgressNetwork for external services;
+ * failure-accrual annotations on Services and access-log annotations on Namespaces (merged into
+ * the workload objects by renderPattern).
  */
 import type { TPattern } from '@/patterns/language/schema';
 import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
 import { linkerdCapabilities } from './capabilities';
+import { renderAnnotations } from './annotations';
 import { LinkerdContext } from './context';
 import { renderEgress } from './egress';
 import { renderObservability } from './observability';
@@ -25,6 +28,7 @@ export function renderLinkerd(pattern: TPattern): TRenderResult {
   renderRoutes(ctx, profiled);
   renderEgress(ctx);
   renderObservability(ctx);
+  renderAnnotations(ctx);
   // Cloned: rendered objects share no arrays with each other or with the pattern.
   return { manifests: JSON.parse(JSON.stringify(ctx.manifests)) as TManifest[], diagnostics: ctx.diagnostics };
 }

@@ -201,3 +201,75 @@ describe('linkerd adapter: contract', () => {
     expect(deployments.every((d) => d.spec.template.metadata.annotations['linkerd.io/inject'] === 'enabled')).toBe(true);
   });
 });
+
+describe('linkerd adapter: annotations on workload objects', () => {
+  it('renders a CircuitBreaker as failure-accrual annotations merged into the workload Service', () => {
+    const p = pattern(`
+  services:
+    - {name: web, calls: [reviews]}
+    - {name: reviews, namespace: shop, ports: [9080]}
+  policies:
+    - {kind: CircuitBreaker, target: reviews, consecutiveErrors: 3, ejectionTime: 30s}
+`);
+    const own = linkerdAdapter.render(p).manifests.filter((m) => m.kind === 'Service');
+    expect(own).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'reviews',
+          namespace: 'shop',
+          annotations: {
+            'balancer.linkerd.io/failure-accrual': 'consecutive',
+            'balancer.linkerd.io/failure-accrual-consecutive-max-failures': '3',
+            'balancer.linkerd.io/failure-accrual-consecutive-min-penalty': '30s',
+            'balancer.linkerd.io/failure-accrual-consecutive-max-penalty': '1m',
+          },
+        },
+      },
+    ]);
+    const r = renderWithAdapter(linkerdAdapter, p);
+    const svc = r.manifests.filter((m) => m.kind === 'Service' && m.metadata.name === 'reviews');
+    expect(svc).toHaveLength(1);
+    expect((svc[0] as any).spec.ports[0].port).toBe(9080);
+    expect(svc[0]!.metadata.annotations?.['balancer.linkerd.io/failure-accrual']).toBe('consecutive');
+    expect(svc[0]!.metadata.labels?.app).toBe('reviews');
+    expect(r.diagnostics.filter((d) => d.feature === 'circuit-breaker').map((d) => d.code)).toEqual(['ML4002', 'ML4006']);
+  });
+
+  it('renders a passive HealthCheck the same way, and a long ejection time raises the max penalty', () => {
+    const p = pattern(`
+  services: [{name: api}]
+  policies:
+    - {kind: HealthCheck, target: api, passive: {consecutiveErrors: 4, ejectionTime: 2m}}
+`);
+    const svc = one(linkerdAdapter.render(p).manifests, 'Service', 'api');
+    expect(svc.metadata.annotations).toMatchObject({
+      'balancer.linkerd.io/failure-accrual-consecutive-max-failures': '4',
+      'balancer.linkerd.io/failure-accrual-consecutive-min-penalty': '2m',
+      'balancer.linkerd.io/failure-accrual-consecutive-max-penalty': '2m',
+    });
+  });
+
+  it('renders an AccessLog as config.linkerd.io/access-log on the workload Namespaces', () => {
+    const p = pattern(`
+  services: [{name: a, namespace: one}, {name: b, namespace: two}]
+  policies:
+    - {kind: AccessLog, format: json}
+`);
+    const r = renderWithAdapter(linkerdAdapter, p);
+    const namespaces = r.manifests.filter((m) => m.kind === 'Namespace');
+    expect(namespaces.map((n) => [n.metadata.name, n.metadata.annotations?.['config.linkerd.io/access-log']])).toEqual([
+      ['one', 'json'],
+      ['two', 'json'],
+    ]);
+    const text = pattern(`
+  services: [{name: a, namespace: one}, {name: b, namespace: two}]
+  policies:
+    - {kind: AccessLog, target: b}
+`);
+    expect(linkerdAdapter.render(text).manifests.filter((m) => m.kind === 'Namespace')).toEqual([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'two', annotations: { 'config.linkerd.io/access-log': 'apache' } } },
+    ]);
+  });
+});

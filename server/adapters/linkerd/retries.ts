@@ -24,23 +24,23 @@ const TRANSPORT = new Set(['reset', 'connect-failure', 'refused-stream']);
 export function retryOf(ctx: LinkerdContext, route: TRoute, rule: TRouteRule): { retry: TRetrySpec; path: (string | number)[] } | undefined {
   if (rule.retries) {
     const ri = route.rules.indexOf(rule);
-    return { retry: rule.retries, path: ['spec', 'routes', ctx.pattern.spec.routes.indexOf(route), 'rules', ri, 'retries'] };
+    return { retry: rule.retries, path: ['spec', 'routes', ctx.index.routeIndex(route), 'rules', ri, 'retries'] };
   }
   return retryPolicyFor(ctx, route.service, routeName(route));
 }
 
 export function retryPolicyFor(ctx: LinkerdContext, service: string, route?: string): { retry: TRetrySpec; path: (string | number)[] } | undefined {
-  const policies = ctx.pattern.spec.policies;
-  const pick = (pred: (p: TRetryPolicy) => boolean) => {
-    const i = policies.findIndex((p) => p.kind === 'Retry' && pred(p));
-    return i >= 0 ? { retry: policies[i] as TRetryPolicy, path: ['spec', 'policies', i] } : undefined;
+  // The first Retry policy on the route, else the first on the service.
+  const pick = (field: 'route' | 'target', key: string) => {
+    const at = ctx.index.firstPolicy('Retry', field, key);
+    return at ? { retry: at.p as TRetryPolicy, path: ['spec', 'policies', at.i] } : undefined;
   };
-  return (route ? pick((p) => p.route === route) : undefined) ?? pick((p) => p.target === service);
+  return (route ? pick('route', route) : undefined) ?? pick('target', service);
 }
 
 export function timeoutPolicyFor(ctx: LinkerdContext, service: string, route?: string): TTimeoutPolicy | undefined {
-  const ps = ctx.pattern.spec.policies.filter((p): p is TTimeoutPolicy => p.kind === 'Timeout');
-  return (route ? ps.find((p) => p.route === route) : undefined) ?? ps.find((p) => p.target === service);
+  // The first Timeout policy on the route, else the first on the service.
+  return (route ? ctx.index.firstPolicy('Timeout', 'route', route)?.p : undefined) ?? ctx.index.firstPolicy('Timeout', 'target', service)?.p;
 }
 
 /** The request timeout of a rule: its own, else a Timeout policy's `request`. */

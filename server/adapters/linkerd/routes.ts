@@ -42,13 +42,13 @@ export function renderRoutes(ctx: LinkerdContext, profiled: ReadonlySet<string>)
     renderRoute(ctx, route, parent, path);
   });
   // Retry/Timeout policies on a service without a route: a catch-all route carries their annotations.
-  for (const s of ctx.pattern.spec.services) {
-    if (routed.has(s.name) || profiled.has(s.name) || s.protocol === 'tcp') continue;
-    if (!retryPolicyFor(ctx, s.name) && !timeoutPolicyFor(ctx, s.name)) continue;
+  ctx.pattern.spec.services.forEach((s, si) => {
+    if (routed.has(s.name) || profiled.has(s.name) || s.protocol === 'tcp') return;
+    if (!retryPolicyFor(ctx, s.name) && !timeoutPolicyFor(ctx, s.name)) return;
     const route: TRoute = { service: s.name, rules: [{ match: [], backends: [{ service: s.name }] }] };
     const parent = parentOf(ctx, route);
-    if (parent) renderRoute(ctx, route, parent, ['spec', 'services', ctx.pattern.spec.services.indexOf(s)]);
-  }
+    if (parent) renderRoute(ctx, route, parent, ['spec', 'services', si]);
+  });
 }
 
 function protocolOf(s: TService): TService['protocol'] {

@@ -18,6 +18,7 @@
  */
 import type { TPolicy, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
+import { applyingTo } from '../shared/pattern-index';
 import type { TManifest } from '../types';
 import {
   GATEWAY_API,
@@ -42,25 +43,16 @@ const PROBE_PATH = '/health';
 
 const PROXY_PROTOCOL: Record<TService['protocol'], string> = { http: 'HTTP/1', http2: 'HTTP/2', grpc: 'gRPC', tcp: 'opaque' };
 
-/** Whether a mesh-wide-kind policy (MutualTLS, Authorization) applies to a service, and how specifically (higher wins). */
-function specificity(ctx: LinkerdContext, p: { target?: string; route?: string; namespace?: string }, s: TService): number {
-  if (p.target) return p.target === s.name ? 3 : 0;
-  if (p.route) {
-    const r = ctx.routes.get(p.route);
-    return r && !r.gateway && r.service === s.name ? 3 : 0;
-  }
-  if (p.namespace) return p.namespace === s.namespace ? 2 : 0;
-  return 1;
-}
-
+/**
+ * Mesh-wide-kind policies (MutualTLS, Authorization) apply to a service by specificity: attached
+ * to it (its `target`, or a `route` of it that is not a gateway route) beats its namespace, which
+ * beats mesh-wide; a policy with another target, route or namespace does not apply. The index
+ * groups them that way once per render (PatternIndex.attached).
+ */
 export function mtlsModeOf(ctx: LinkerdContext, s: TService): TMtls['mode'] | undefined {
-  let best: { level: number; mode: TMtls['mode'] } | undefined;
-  for (const p of ctx.pattern.spec.policies) {
-    if (p.kind !== 'MutualTLS') continue;
-    const level = specificity(ctx, p, s);
-    if (level > 0 && (!best || level > best.level)) best = { level, mode: p.mode };
-  }
-  return best?.mode;
+  // The most specific policy wins, the first of equally specific ones.
+  const a = ctx.index.attached('MutualTLS', (name) => ctx.routes.get(name));
+  return (a.byService.get(s.name)?.[0] ?? a.byNamespace.get(s.namespace)?.[0] ?? a.meshWide[0])?.p.mode;
 }
 
 export function renderSecurity(ctx: LinkerdContext): void {
@@ -98,12 +90,12 @@ export function renderSecurity(ctx: LinkerdContext): void {
     }
   });
 
+  const authorizations = ctx.index.attached('Authorization', (name) => ctx.routes.get(name));
   for (const s of ctx.pattern.spec.services) {
     const mode = mtlsModeOf(ctx, s);
     const strict = mode === 'strict';
-    const applying = policies
-      .map((p, pi) => ({ p, pi }))
-      .filter((x): x is { p: TAuthz; pi: number } => x.p.kind === 'Authorization' && specificity(ctx, x.p, s) > 0);
+    // The Authorization policies that apply to s (at any specificity), in pattern order.
+    const applying = applyingTo(authorizations, s).map(({ p, i }) => ({ p, pi: i }));
     const denyAll = applying.some(({ p }) => p.action === 'deny' && p.rules.length === 0);
     const allows = applying.filter(({ p }) => p.action === 'allow');
     const restricted = denyAll || allows.length > 0;

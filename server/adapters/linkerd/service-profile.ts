@@ -29,7 +29,7 @@ export function renderServiceProfiles(ctx: LinkerdContext): Set<string> {
       ctx.approx(`a second RetryBudget for ${s.name}: Linkerd has one budget per service; not rendered`, path, 'warning', 'retry-budget');
       return;
     }
-    const routes = ctx.pattern.spec.routes.filter((r) => !r.gateway && r.service === s.name);
+    const routes = [...ctx.index.meshRoutesOf(s.name)];
     const why = unfit(ctx, s, routes);
     if (why) {
       ctx.approx(

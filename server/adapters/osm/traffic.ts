@@ -3,6 +3,7 @@
  * OSM Retry policies, and UpstreamTrafficSetting (connection limits, local rate limits, connect
  * timeout). TrafficSplit v1alpha2 has no matches: only a route's catch-all rule is rendered.
  */
+import type { TFeature } from '@/patterns/language/features';
 import type { TPolicy, TRouteRule, TService } from '@/patterns/language/schema';
 import { durationMs, goDuration, objectName, serviceHost } from '../shared/k8s';
 import { versionLabels } from '../shared/workloads';
@@ -17,7 +18,7 @@ export function renderSplits(ctx: OsmContext) {
     const ns = ctx.namespaceOf(route.service);
     route.rules.forEach((rule, i) => {
       if (rule.match.length > 0 && rule.backends.length > 0) {
-        ctx.diag([...path, 'rules', i], `OSM's TrafficSplit (v1alpha2) cannot match requests: rule ${rule.name ?? i} of route ${routeName(route)} is not rendered`);
+        ctx.diag([...path, 'rules', i], `OSM's TrafficSplit (v1alpha2) cannot match requests: rule ${rule.name ?? i} of route ${routeName(route)} is not rendered`, matchFeature(rule.match));
       }
     });
     const catchAll = [...route.rules].reverse().find((r) => r.match.length === 0 && r.backends.length > 0);
@@ -191,4 +192,11 @@ export function renderUpstreamSettings(ctx: OsmContext) {
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The first match feature a rule uses (what a dropped matched rule is reported under). */
+function matchFeature(match: TRouteRule['match']): TFeature | undefined {
+  const m = match[0];
+  if (!m) return undefined;
+  return m.path ? 'path-match' : m.headers ? 'header-match' : m.method ? 'method-match' : m.query ? 'query-match' : m.from ? 'source-match' : undefined;
 }

@@ -60,7 +60,9 @@ describeEachDatabase('searchCatalog', (get) => {
     expect(r.entries.map((e) => e.name).sort()).toEqual(['cb', 'split']);
     const chaos = (await searchCatalog({ db: get().db, actor: null, q: 'chaos' })).entries[0]!;
     expect(chaos.features).toEqual(['fault-abort']);
-    expect(chaos.compatibility.find((c) => c.mesh === 'kuma')?.level).toBe('full');
+    expect(chaos.compatibility.find((c) => c.mesh === 'istio')?.level).toBe('full');
+    // Kuma injects faults on the receiving workload (a rule-level fault covers the whole service): partial.
+    expect(chaos.compatibility.find((c) => c.mesh === 'kuma')?.level).toBe('partial');
     expect(r.facets.meshes.find((m) => m.value === 'istio')?.count).toBe(3);
   });
 });

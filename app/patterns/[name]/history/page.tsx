@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { RevertButton } from '@/components/patterns/revert-button';
+import { TextDiff } from '@/components/patterns/text-diff';
 import { getServerCaller } from '@/server/api/server-caller';
 
 export const metadata = { title: 'History' };
@@ -22,13 +23,19 @@ export default async function HistoryPage({ params }: { params: Promise<{ name: 
           <tr><th>Version</th><th>When</th><th>Who</th><th>Message</th><th /></tr>
         </thead>
         <tbody>
-          {revisions.map((r) => (
+          {revisions.map((r, i) => (
             <tr key={r.number}>
               <td>{r.number}</td>
               <td>{new Date(r.createdAt).toISOString().replace('T', ' ').slice(0, 19)} UTC</td>
               <td>{r.authorName ?? '—'}</td>
               <td>
                 {r.message}
+                {revisions[i + 1] && (
+                  <details open={i === 0}>
+                    <summary>Changes from version {revisions[i + 1]!.number}</summary>
+                    <TextDiff before={revisions[i + 1]!.text} after={r.text} />
+                  </details>
+                )}
                 <details>
                   <summary>Show file</summary>
                   <pre>{r.text}</pre>
