@@ -240,9 +240,17 @@ export function YamlEditor(props: YamlEditorProps) {
     try {
       const normalized = value.replace(/\r\n?/g, '\n');
       if (normalized !== current) {
-        model.pushStackElement();
-        model.pushEditOperations(editor.getSelections(), [minimalEdit(model, current, normalized)], () => null);
-        model.pushStackElement();
+        const edit = minimalEdit(model, current, normalized);
+        const replaced = model.getValueLengthInRange(edit.range);
+        if (propsRef.current.onUndo && replaced > 50_000 && replaced > current.length / 2) {
+          // A new document (a load, an import): replacing the buffer is far cheaper than an undoable
+          // edit of it, and undo lives in the app's history anyway (onUndo).
+          model.setValue(normalized);
+        } else {
+          model.pushStackElement();
+          model.pushEditOperations(editor.getSelections(), [edit], () => null);
+          model.pushStackElement();
+        }
       }
     } finally {
       programmatic.current--;

@@ -7,6 +7,7 @@
 import type { TFeature } from '@/patterns/language/features';
 import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
+import { PatternIndex } from '../shared/pattern-index';
 import type { TAdapterDiagnostic } from '../types';
 
 export const API_VERSION = 'consul.hashicorp.com/v1alpha1';
@@ -53,8 +54,12 @@ export class ConsulContext {
   readonly gatewayRouteOwners = new Map<string, string>();
   /** Mesh singleton fields. */
   readonly mesh: TJson = {};
+  /** Callers, services per namespace, policies by kind: built once per render. */
+  readonly index: PatternIndex;
+  private gatewaysByBackend?: Map<string, Set<string>>;
 
   constructor(readonly pattern: TPattern) {
+    this.index = new PatternIndex(pattern);
     const { spec } = pattern;
     this.services = new Map(spec.services.map((s) => [s.name, s]));
     this.gateways = new Map(spec.gateways.map((g) => [g.name, g]));
@@ -78,14 +83,28 @@ export class ConsulContext {
   }
 
   /** Services that declare a call to `target`. */
-  callersOf(target: string): TService[] {
-    return this.pattern.spec.services.filter((s) => s.calls.includes(target));
+  callersOf(target: string): readonly TService[] {
+    return this.index.callersOf(target);
   }
 
-  /** Ingress gateways with a route to `service`. */
+  /** Ingress gateways with a route to `service` (in the order of their first such route). */
   gatewaysRoutingTo(service: string): TGateway[] {
-    const names = new Set(this.pattern.spec.routes.filter((r) => r.gateway && r.rules.some((rule) => rule.backends.some((b) => (b.service ?? r.service) === service))).map((r) => r.gateway as string));
-    return [...names].map((n) => this.gateways.get(n)).filter((g): g is TGateway => g !== undefined);
+    if (!this.gatewaysByBackend) {
+      this.gatewaysByBackend = new Map();
+      for (const r of this.pattern.spec.routes) {
+        if (!r.gateway) continue;
+        for (const rule of r.rules) {
+          for (const b of rule.backends) {
+            const backend = b.service ?? r.service;
+            let names = this.gatewaysByBackend.get(backend);
+            if (!names) this.gatewaysByBackend.set(backend, (names = new Set()));
+            names.add(r.gateway);
+          }
+        }
+      }
+    }
+    const names = this.gatewaysByBackend.get(service);
+    return names ? [...names].map((n) => this.gateways.get(n)).filter((g): g is TGateway => g !== undefined) : [];
   }
 
   /** The service a policy's `target` or `route` points at, and the route when it is route-attached. */

@@ -68,7 +68,7 @@ function destinations(ctx: ConsulContext, p: TAuth, path: TPath): string[] {
   }
   if (p.namespace) {
     const names = [
-      ...ctx.pattern.spec.services.filter((s) => s.namespace === p.namespace).map((s) => s.name),
+      ...ctx.index.servicesIn(p.namespace).map((s) => s.name),
       ...ctx.pattern.spec.externalServices.filter((e) => e.namespace === p.namespace).map((e) => e.name),
     ];
     ctx.diag(path, `Consul has no namespace-wide intentions (outside Enterprise namespaces): the policy is applied to each service of namespace ${p.namespace} in the pattern`, 'authorization-source', 'info');
@@ -83,7 +83,7 @@ function sourceNames(ctx: ConsulContext, from: NonNullable<TAuth['rules'][number
   const names = new Set<string>();
   for (const s of from.services ?? []) names.add(s);
   for (const ns of from.namespaces ?? []) {
-    const inNs = [...ctx.pattern.spec.services.filter((s) => s.namespace === ns).map((s) => s.name), ...ctx.pattern.spec.gateways.filter((g) => g.namespace === ns).map((g) => g.name)];
+    const inNs = [...ctx.index.servicesIn(ns).map((s) => s.name), ...ctx.pattern.spec.gateways.filter((g) => g.namespace === ns).map((g) => g.name)];
     if (inNs.length === 0) ctx.diag([...path, 'from', 'namespaces'], `namespace ${ns} holds no service or gateway of the pattern: Consul intentions name services, so this source matches nothing`, 'authorization-source');
     for (const n of inNs) names.add(n);
   }

@@ -247,7 +247,7 @@ function mutualTls(ctx: ConsulContext, p: Extract<TPolicy, { kind: 'MutualTLS' }
     return;
   }
   if (p.namespace) {
-    for (const s of ctx.pattern.spec.services.filter((s) => s.namespace === p.namespace)) ctx.entry(s.name).defaults.mutualTLSMode = p.mode;
+    for (const s of ctx.index.servicesIn(p.namespace)) ctx.entry(s.name).defaults.mutualTLSMode = p.mode;
     ctx.diag(path, `Consul has no namespace-wide mTLS setting: mutualTLSMode ${p.mode} is set on each service of namespace ${p.namespace} in the pattern`, 'mtls', 'info');
     return;
   }

@@ -18,6 +18,8 @@ export class GatewayApiContext {
   readonly diagnostics: TAdapterDiagnostic[] = [];
   /** Version Services the routes need: `${service}/${version}`. */
   readonly versionRefs = new Set<string>();
+  /** Policies by kind, built on first use (once per render). */
+  private readonly byKind = new Map<TPolicy['kind'], { policy: TPolicy; index: number; path: TPath }[]>();
 
   constructor(readonly pattern: TPattern) {
     for (const s of pattern.spec.services) this.services.set(s.name, s);
@@ -26,12 +28,17 @@ export class GatewayApiContext {
     pattern.spec.routes.forEach((route, index) => this.routes.set(routeName(route), { route, index }));
   }
 
-  policies<K extends TPolicy['kind']>(kind: K): { policy: TPolicyOf<K>; index: number; path: TPath }[] {
-    const out: { policy: TPolicyOf<K>; index: number; path: TPath }[] = [];
-    this.pattern.spec.policies.forEach((policy, index) => {
-      if (policy.kind === kind) out.push({ policy: policy as TPolicyOf<K>, index, path: ['spec', 'policies', index] });
-    });
-    return out;
+  /** The policies of one kind, in pattern order (the list is shared: do not modify it). */
+  policies<K extends TPolicy['kind']>(kind: K): readonly { policy: TPolicyOf<K>; index: number; path: TPath }[] {
+    if (this.byKind.size === 0) {
+      this.pattern.spec.policies.forEach((policy, index) => {
+        const entry = { policy, index, path: ['spec', 'policies', index] };
+        const list = this.byKind.get(policy.kind);
+        if (list) list.push(entry);
+        else this.byKind.set(policy.kind, [entry]);
+      });
+    }
+    return (this.byKind.get(kind) ?? []) as { policy: TPolicyOf<K>; index: number; path: TPath }[];
   }
 
   warn(path: TPath, message: string, feature?: TFeature): void {

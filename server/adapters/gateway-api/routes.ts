@@ -49,10 +49,12 @@ export function renderRoutes(ctx: GatewayApiContext): TManifest[] {
   }
 
   // Services with Timeout/Retry policies and no mesh route of their own: a default GAMMA route.
+  const meshRouted = new Set<string>();
+  for (const { route } of ctx.routes.values()) if (!route.gateway) meshRouted.add(route.service);
   for (const [target, policies] of byTarget) {
     const svc = ctx.services.get(target);
     if (!svc) continue;
-    if ([...ctx.routes.values()].some(({ route }) => route.service === target && !route.gateway)) continue;
+    if (meshRouted.has(target)) continue;
     const synthetic: TRoute = { service: target, rules: [{ match: [], backends: [{ service: target }] }] };
     const m = renderRoute(ctx, synthetic, policies.timeout?.path ?? policies.retry?.path ?? ['spec', 'policies'], policies, byTarget, true);
     if (m) out.push(m);

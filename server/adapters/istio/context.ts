@@ -27,6 +27,11 @@ export class IstioContext {
   readonly externals = new Map<string, TExternalService>();
   readonly routes = new Map<string, { route: TRoute; index: number }>();
   readonly diagnostics: TAdapterDiagnostic[] = [];
+  /** Built on first use, once per render (the pattern does not change during one). */
+  private readonly byKind = new Map<TPolicy['kind'], TIndexedPolicy[]>();
+  private routesByService?: Map<string, { route: TRoute; index: number }[]>;
+  private routesByGateway?: Map<string, { route: TRoute; index: number }[]>;
+  private mtls?: { own: Map<string, TPolicyOf<'MutualTLS'>['mode']>; ns: Map<string, TPolicyOf<'MutualTLS'>['mode']>; mesh?: TPolicyOf<'MutualTLS'>['mode'] };
 
   constructor(readonly pattern: TPattern) {
     for (const s of pattern.spec.services) this.services.set(s.name, s);
@@ -35,12 +40,38 @@ export class IstioContext {
     pattern.spec.routes.forEach((route, index) => this.routes.set(routeName(route), { route, index }));
   }
 
-  policies<K extends TPolicy['kind']>(kind: K): TIndexedPolicy<TPolicyOf<K>>[] {
-    const out: TIndexedPolicy<TPolicyOf<K>>[] = [];
-    this.pattern.spec.policies.forEach((policy, index) => {
-      if (policy.kind === kind) out.push({ policy: policy as TPolicyOf<K>, index, path: ['spec', 'policies', index] });
-    });
-    return out;
+  /** The policies of one kind, in pattern order (the list is shared: do not modify it). */
+  policies<K extends TPolicy['kind']>(kind: K): readonly TIndexedPolicy<TPolicyOf<K>>[] {
+    if (this.byKind.size === 0) {
+      this.pattern.spec.policies.forEach((policy, index) => {
+        const entry: TIndexedPolicy = { policy, index, path: ['spec', 'policies', index] };
+        const list = this.byKind.get(policy.kind);
+        if (list) list.push(entry);
+        else this.byKind.set(policy.kind, [entry]);
+      });
+    }
+    return (this.byKind.get(kind) ?? []) as TIndexedPolicy<TPolicyOf<K>>[];
+  }
+
+  /**
+   * The mTLS mode of a service's workloads: the first MutualTLS policy on the service (by target
+   * or route), else the first on its namespace, else the first mesh-wide one.
+   */
+  mtlsModeOf(service: string, namespace: string): TPolicyOf<'MutualTLS'>['mode'] | undefined {
+    if (!this.mtls) {
+      const m: NonNullable<IstioContext['mtls']> = { own: new Map(), ns: new Map() };
+      for (const { policy: p } of this.policies('MutualTLS')) {
+        const target = p.target ?? (p.route ? this.routes.get(p.route)?.route.service : undefined);
+        if (target !== undefined && !m.own.has(target)) m.own.set(target, p.mode);
+        if (!p.target && !p.route) {
+          if (p.namespace) {
+            if (!m.ns.has(p.namespace)) m.ns.set(p.namespace, p.mode);
+          } else m.mesh ??= p.mode;
+        }
+      }
+      this.mtls = m;
+    }
+    return this.mtls.own.get(service) ?? this.mtls.ns.get(namespace) ?? this.mtls.mesh;
   }
 
   warn(path: TPath, message: string, feature?: TFeature): void {
@@ -80,11 +111,19 @@ export class IstioContext {
 
   /** Routes of the service (mesh routes only, or only those attached to a gateway). */
   meshRoutesOf(service: string): { route: TRoute; index: number }[] {
-    return [...this.routes.values()].filter((r) => r.route.service === service && !r.route.gateway);
+    if (!this.routesByService) {
+      this.routesByService = new Map();
+      for (const r of this.routes.values()) if (!r.route.gateway) pushTo(this.routesByService, r.route.service, r);
+    }
+    return [...(this.routesByService.get(service) ?? [])];
   }
 
   gatewayRoutesOf(gateway: string): { route: TRoute; index: number }[] {
-    return [...this.routes.values()].filter((r) => r.route.gateway === gateway);
+    if (!this.routesByGateway) {
+      this.routesByGateway = new Map();
+      for (const r of this.routes.values()) if (r.route.gateway !== undefined) pushTo(this.routesByGateway, r.route.gateway, r);
+    }
+    return [...(this.routesByGateway.get(gateway) ?? [])];
   }
 
   isTcp(service: string): boolean {
@@ -98,6 +137,12 @@ export class IstioContext {
     for (const rule of route.rules) for (const b of rule.backends) if (!out.includes(b.service ?? route.service)) out.push(b.service ?? route.service);
     return out;
   }
+}
+
+function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** The name a route is referred to by (policies' `route:`): explicit, or service[-gateway]. */

@@ -11,16 +11,7 @@ const ISTIO_MODE: Record<TMode, string> = { strict: 'STRICT', permissive: 'PERMI
 
 /** The mTLS mode that applies to a service's workloads: workload policy, else namespace, else mesh. */
 export function effectiveMtlsMode(ctx: IstioContext, service: string, namespace: string): TMode | undefined {
-  let mesh: TMode | undefined;
-  let ns: TMode | undefined;
-  let own: TMode | undefined;
-  for (const { policy: p } of ctx.policies('MutualTLS')) {
-    const target = p.target ?? (p.route ? ctx.routes.get(p.route)?.route.service : undefined);
-    if (target === service) own ??= p.mode;
-    else if (!p.target && !p.route && p.namespace === namespace) ns ??= p.mode;
-    else if (!p.target && !p.route && !p.namespace) mesh ??= p.mode;
-  }
-  return own ?? ns ?? mesh;
+  return ctx.mtlsModeOf(service, namespace);
 }
 
 export function renderPeerAuthentications(ctx: IstioContext): TManifest[] {

@@ -26,15 +26,15 @@ interface TDest {
 
 /** Services a rule's `from` names (ServiceAccounts = service names in the sample workloads). */
 function sourcesOf(ctx: OsmContext, from: TRule['from'], path: TPath): string[] {
-  const all = ctx.pattern.spec.services.map((s) => s.name);
-  if (!from) return all;
+  const all = ctx.allServiceNames();
+  if (!from) return [...all];
   const out = new Set<string>();
   for (const s of from.services ?? []) {
     if (s === '*') all.forEach((a) => out.add(a));
     else if (ctx.services.has(s)) out.add(s);
     else if (!ctx.gateways.has(s)) ctx.diag([...path, 'from', 'services'], `${s} is not a service of the pattern: SMI sources are ServiceAccounts, so it is not rendered`, 'authorization-source');
   }
-  for (const ns of from.namespaces ?? []) for (const s of ctx.pattern.spec.services.filter((x) => x.namespace === ns)) out.add(s.name);
+  for (const ns of from.namespaces ?? []) for (const s of ctx.index.servicesIn(ns)) out.add(s.name);
   if (from.namespaces?.length) ctx.diag([...path, 'from', 'namespaces'], 'SMI TrafficTarget sources are ServiceAccounts: namespace sources are expanded to the pattern\'s services in them (ingress traffic is governed by IngressBackend)', 'authorization-source', 'info');
   if (from.ipBlocks?.length) ctx.diag([...path, 'from', 'ipBlocks'], 'SMI TrafficTarget cannot match IP addresses: ipBlocks are not rendered', 'authorization-source');
   if (!from.services?.length && !from.namespaces?.length && !from.ipBlocks?.length && from.authenticated) all.forEach((a) => out.add(a));
@@ -49,12 +49,12 @@ function destinationsOf(ctx: OsmContext, p: TAuth, path: TPath): TService[] {
     if (!s && !ctx.externals.has(name)) ctx.diag(path, `${name} is a gateway: OSM has no authorization at gateways (the ingress controller's traffic is governed by IngressBackend); not rendered`, 'authorization-source');
     return s ? [s] : [];
   }
-  return ctx.pattern.spec.services.filter((s) => !p.namespace || s.namespace === p.namespace);
+  return p.namespace ? [...ctx.index.servicesIn(p.namespace)] : [...ctx.pattern.spec.services];
 }
 
 export function renderAccess(ctx: OsmContext) {
   const dests = new Map<string, TDest>();
-  const auths = ctx.pattern.spec.policies.map((p, i) => ({ p, i })).filter((x): x is { p: TAuth; i: number } => x.p.kind === 'Authorization');
+  const auths = ctx.index.policiesOf('Authorization');
   for (const { p, i } of auths) {
     const path: TPath = ['spec', 'policies', i];
     for (const s of destinationsOf(ctx, p, path)) {

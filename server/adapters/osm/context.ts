@@ -2,6 +2,7 @@
 import type { TFeature } from '@/patterns/language/features';
 import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
+import { PatternIndex } from '../shared/pattern-index';
 import type { TAdapterDiagnostic, TManifest } from '../types';
 
 export const SPLIT = 'split.smi-spec.io/v1alpha2';
@@ -24,8 +25,12 @@ export class OsmContext {
   readonly meshConfig: { traffic?: TJson; observability?: TJson; featureFlags?: TJson } = {};
   /** Per-version Services needed (key `<service>/<version>`). */
   readonly versionServices = new Set<string>();
+  /** Callers, services per namespace, policies by kind: built once per render. */
+  readonly index: PatternIndex;
+  private serviceNames?: string[];
 
   constructor(readonly pattern: TPattern) {
+    this.index = new PatternIndex(pattern);
     const { spec } = pattern;
     this.services = new Map(spec.services.map((s) => [s.name, s]));
     this.gateways = new Map(spec.gateways.map((g) => [g.name, g]));
@@ -41,8 +46,13 @@ export class OsmContext {
     return this.services.get(name)?.namespace ?? this.externals.get(name)?.namespace ?? this.gateways.get(name)?.namespace ?? 'default';
   }
 
-  callersOf(target: string): TService[] {
-    return this.pattern.spec.services.filter((s) => s.calls.includes(target));
+  callersOf(target: string): readonly TService[] {
+    return this.index.callersOf(target);
+  }
+
+  /** The names of all the pattern's services, in order (shared: do not modify). */
+  allServiceNames(): readonly string[] {
+    return (this.serviceNames ??= this.pattern.spec.services.map((s) => s.name));
   }
 
   policyTarget(p: TPolicy): { name?: string; route?: TRoute } {

@@ -86,7 +86,7 @@ export function renderEgress(ctx: OsmContext) {
         const set = allowedBy.get(t) ?? new Set<string>();
         for (const r of p.rules) {
           for (const s of r.from?.services ?? []) if (ctx.services.has(s)) set.add(s);
-          for (const ns of r.from?.namespaces ?? []) for (const s of ctx.pattern.spec.services.filter((x) => x.namespace === ns)) set.add(s.name);
+          for (const ns of r.from?.namespaces ?? []) for (const s of ctx.index.servicesIn(ns)) set.add(s.name);
         }
         allowedBy.set(t, set);
       }

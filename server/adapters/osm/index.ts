@@ -17,11 +17,12 @@ export function renderOsm(pattern: TPattern): TRenderResult {
   const ctx = new OsmContext(pattern);
   renderSplits(ctx);
   renderIngress(ctx);
+  const timeouts = requestTimeouts(ctx);
   pattern.spec.policies.forEach((p, i) => {
     if (p.kind !== 'Retry') return;
     const { name } = ctx.policyTarget(p);
     if (p.route) ctx.diag(['spec', 'policies', i], `OSM retries apply to the whole destination Service ${name}, not only route ${p.route}`, 'retries', 'info');
-    if (name) renderRetry(ctx, name, p, ['spec', 'policies', i], timeoutOf(pattern, name));
+    if (name) renderRetry(ctx, name, p, ['spec', 'policies', i], timeouts.get(name));
   });
   renderUpstreamSettings(ctx);
   renderAccess(ctx);
@@ -36,10 +37,11 @@ export function renderOsm(pattern: TPattern): TRenderResult {
   return { manifests: ctx.manifests, diagnostics: ctx.diagnostics };
 }
 
-/** The request timeout a Timeout policy sets on a service, used as the default per-try timeout. */
-function timeoutOf(pattern: TPattern, service: string): string | undefined {
-  for (const p of pattern.spec.policies) if (p.kind === 'Timeout' && p.target === service && p.request) return p.request;
-  return undefined;
+/** Per service, the request timeout the first Timeout policy with one sets on it: the default per-try timeout. */
+function requestTimeouts(ctx: OsmContext): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { p } of ctx.index.policiesOf('Timeout')) if (p.target !== undefined && p.request && !out.has(p.target)) out.set(p.target, p.request);
+  return out;
 }
 
 export const osmAdapter: TMeshAdapter = {

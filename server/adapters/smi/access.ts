@@ -11,20 +11,17 @@
  */
 import type { TPolicy, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
+import { applyingTo } from '../shared/pattern-index';
 import { ACCESS_API, escapeRegex, type SmiContext, SPECS_API } from './context';
 
 type TAuthz = Extract<TPolicy, { kind: 'Authorization' }>;
 type TRule = TAuthz['rules'][number];
 
-function applies(ctx: SmiContext, p: TAuthz, s: TService): boolean {
-  if (p.target) return p.target === s.name;
-  if (p.route) {
-    const r = ctx.routes.get(p.route);
-    return Boolean(r && !r.gateway && r.service === s.name);
-  }
-  return !p.namespace || p.namespace === s.namespace;
-}
-
+/**
+ * An Authorization policy applies to a service it targets, whose route (not a gateway route) it
+ * names, or whose namespace it names; one without target, route or namespace applies to all.
+ * PatternIndex.attached groups the policies that way once per render.
+ */
 export function renderAccess(ctx: SmiContext): void {
   const policies = ctx.pattern.spec.policies;
   policies.forEach((p, pi) => {
@@ -39,8 +36,9 @@ export function renderAccess(ctx: SmiContext): void {
   });
 
   const unprotected: string[] = [];
+  const authorizations = ctx.index.attached('Authorization', (name) => ctx.routes.get(name));
   for (const s of ctx.pattern.spec.services) {
-    const applying = policies.map((p, pi) => ({ p, pi })).filter((x): x is { p: TAuthz; pi: number } => x.p.kind === 'Authorization' && applies(ctx, x.p, s));
+    const applying = applyingTo(authorizations, s).map(({ p, i }) => ({ p, pi: i }));
     if (applying.length === 0) {
       unprotected.push(s.name);
       continue;

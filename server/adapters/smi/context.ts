@@ -1,6 +1,7 @@
 /** What the SMI renderers share: pattern lookups, the output and diagnostics. */
 import type { TFeature } from '@/patterns/language/features';
 import type { TExternalService, TGateway, TPattern, TRoute, TService } from '@/patterns/language/schema';
+import { PatternIndex } from '../shared/pattern-index';
 import type { TAdapterDiagnostic, TManifest } from '../types';
 
 export const SPLIT_API = 'split.smi-spec.io/v1alpha4';
@@ -14,8 +15,11 @@ export class SmiContext {
   readonly gateways = new Map<string, TGateway>();
   readonly externals = new Map<string, TExternalService>();
   readonly routes = new Map<string, TRoute>();
+  /** Policies by kind and attachment: built once per render. */
+  readonly index: PatternIndex;
 
   constructor(readonly pattern: TPattern) {
+    this.index = new PatternIndex(pattern);
     for (const s of pattern.spec.services) this.services.set(s.name, s);
     for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
     for (const e of pattern.spec.externalServices) this.externals.set(e.name, e);
