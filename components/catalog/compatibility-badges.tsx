@@ -1,16 +1,7 @@
 import type { TMeshId } from '@/patterns/language';
+import { MESH_SHORT_TITLES } from '@/patterns/language/meshes';
 import type { TCapabilityLevel } from '@/server/adapters/capability';
 
-const SHORT: Record<TMeshId, string> = {
-  istio: 'Istio',
-  linkerd: 'Linkerd',
-  consul: 'Consul',
-  kuma: 'Kuma',
-  osm: 'OSM',
-  smi: 'SMI',
-  'gateway-api': 'GAMMA',
-  haproxy: 'Sandbox',
-};
 const WORD: Record<TCapabilityLevel, string> = { full: 'full support', partial: 'partial support', none: 'not supported' };
 const MARK: Record<TCapabilityLevel, string> = { full: '✓', partial: '◐', none: '✕' };
 
@@ -20,11 +11,11 @@ export function CompatibilityBadges({ compatibility, detail }: { compatibility: 
     <ul className="compat" aria-label="Mesh compatibility" data-testid="compatibility">
       {compatibility.map((c) => {
         const why = [...(c.missing?.length ? [`missing: ${c.missing.join(', ')}`] : []), ...(c.partial?.length ? [`partial: ${c.partial.join(', ')}`] : [])].join('; ');
-        const label = `${SHORT[c.mesh]}: ${WORD[c.level]}${why ? ` (${why})` : ''}`;
+        const label = `${MESH_SHORT_TITLES[c.mesh]}: ${WORD[c.level]}${why ? ` (${why})` : ''}`;
         return (
           <li key={c.mesh} className={`compat-badge level-${c.level}`} title={label} aria-label={label} data-mesh={c.mesh} data-level={c.level}>
             <span aria-hidden="true">{MARK[c.level]} </span>
-            {SHORT[c.mesh]}
+            {MESH_SHORT_TITLES[c.mesh]}
             {detail && why ? <span className="compat-why"> — {why}</span> : null}
           </li>
         );

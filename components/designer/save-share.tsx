@@ -2,13 +2,13 @@
 import { TRPCClientError } from '@trpc/client';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { ConflictDialog } from '@/components/patterns/conflict-dialog';
 import { useTRPCClient } from '@/components/providers/trpc';
 import { encodeShareFragment, SHARE_URL_LIMIT } from '@/patterns/language/share';
 import type { TDesignerState } from './store/designer-store';
 import { useDesigner, useDesignerStore } from './store/provider';
 
 type Conflict = { theirText: string; theirVersion: number };
-type TStore = ReturnType<typeof useDesignerStore>;
 
 const selectSaved = (s: TDesignerState) => s.saved;
 const selectDirty = (s: TDesignerState) => s.text !== s.saved.savedText;
@@ -129,57 +129,27 @@ export function SaveControls({ signedIn }: { signedIn: boolean }) {
           </Link>
         </>
       )}
-      {saver.conflict && <ConflictDialog conflict={saver.conflict} onClose={() => saver.setConflict(null)} onKeepMine={(v) => void saver.save({ overwriteVersion: v })} store={store} />}
+      {saver.conflict && (
+        <ConflictDialog
+          mine={store.getState().text}
+          theirText={saver.conflict.theirText}
+          theirVersion={saver.conflict.theirVersion}
+          takeTheirsLabel="Take theirs (undo brings mine back)"
+          onKeepMine={() => {
+            const v = saver.conflict!.theirVersion;
+            saver.setConflict(null);
+            void saver.save({ overwriteVersion: v });
+          }}
+          onTakeTheirs={() => {
+            const st = store.getState();
+            st.setText(saver.conflict!.theirText, 'canvas');
+            st.setSaved({ version: saver.conflict!.theirVersion, savedText: saver.conflict!.theirText });
+            saver.setConflict(null);
+          }}
+          onClose={() => saver.setConflict(null)}
+        />
+      )}
     </>
-  );
-}
-
-function ConflictDialog({ conflict, onClose, onKeepMine, store }: { conflict: Conflict; onClose: () => void; onKeepMine: (version: number) => void; store: TStore }) {
-  const mine = store.getState().text;
-  return (
-    <div className="dialog-backdrop" role="dialog" aria-modal="true" aria-labelledby="conflict-title" data-testid="conflict-dialog">
-      <div className="dialog">
-        <h2 id="conflict-title">This pattern changed while you were editing</h2>
-        <p className="meta">Version {conflict.theirVersion} was saved elsewhere. Your design is untouched until you choose.</p>
-        <div className="split">
-          <div>
-            <h3>Yours (unsaved)</h3>
-            <pre data-testid="conflict-mine">{mine}</pre>
-          </div>
-          <div>
-            <h3>Theirs (version {conflict.theirVersion})</h3>
-            <pre data-testid="conflict-theirs">{conflict.theirText}</pre>
-          </div>
-        </div>
-        <div className="row">
-          <button
-            type="button"
-            className="btn primary"
-            onClick={() => {
-              onClose();
-              onKeepMine(conflict.theirVersion);
-            }}
-          >
-            Keep mine (save over version {conflict.theirVersion})
-          </button>
-          <button
-            type="button"
-            className="btn"
-            onClick={() => {
-              const st = store.getState();
-              st.setText(conflict.theirText, 'canvas');
-              st.setSaved({ version: conflict.theirVersion, savedText: conflict.theirText });
-              onClose();
-            }}
-          >
-            Take theirs (undo brings mine back)
-          </button>
-          <button type="button" className="btn" onClick={onClose}>
-            Keep editing
-          </button>
-        </div>
-      </div>
-    </div>
   );
 }
 

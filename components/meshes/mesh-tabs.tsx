@@ -3,18 +3,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useEffect, useState } from 'react';
 import { ManifestViewer } from '@/components/editor';
 import { useTRPC, useTRPCClient } from '@/components/providers/trpc';
+import { MESH_SHORT_TITLES } from '@/patterns/language/meshes';
 import { MESH_IDS, type TMeshId } from '@/patterns/language/schema';
 
-const TITLES: Record<TMeshId, string> = {
-  istio: 'Istio',
-  linkerd: 'Linkerd',
-  consul: 'Consul',
-  kuma: 'Kuma',
-  osm: 'OSM',
-  smi: 'SMI',
-  'gateway-api': 'GAMMA',
-  haproxy: 'HAProxy',
-};
+const TITLES = MESH_SHORT_TITLES;
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));

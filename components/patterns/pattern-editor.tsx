@@ -6,6 +6,7 @@ import { useRouter } from 'next/navigation';
 import { useDeferredValue, useMemo, useState } from 'react';
 import { parsePattern } from '@/patterns/language';
 import { useTRPC, useTRPCClient } from '@/components/providers/trpc';
+import { ConflictDialog } from './conflict-dialog';
 import { DiagnosticsList } from './diagnostics-list';
 
 type Visibility = 'public' | 'unlisted' | 'private';
@@ -101,42 +102,19 @@ export function PatternEditor(props: { mode: 'create'; initialText: string } | {
       <DiagnosticsList diagnostics={diagnostics} />
       {!hasErrors && <p className="meta success" data-testid="valid">No problems found.</p>}
       {conflict && (
-        <div className="dialog-backdrop" role="dialog" aria-modal="true" aria-labelledby="conflict-title" data-testid="conflict-dialog">
-          <div className="dialog">
-            <h2 id="conflict-title">This pattern changed while you were editing</h2>
-            <p className="meta">Version {conflict.theirVersion} was saved by someone else. Your edits are still here.</p>
-            <div className="split">
-              <div>
-                <h3>Yours (unsaved)</h3>
-                <pre data-testid="conflict-mine">{text}</pre>
-              </div>
-              <div>
-                <h3>Theirs (version {conflict.theirVersion})</h3>
-                <pre data-testid="conflict-theirs">{conflict.theirText}</pre>
-              </div>
-            </div>
-            <div className="row">
-              <button type="button" className="btn primary" onClick={() => save.mutate({ text, expectedVersion: conflict.theirVersion })}>
-                Keep mine (save over version {conflict.theirVersion})
-              </button>
-              <button
-                type="button"
-                className="btn"
-                onClick={() => {
-                  setText(conflict.theirText);
-                  setVersion(conflict.theirVersion);
-                  setConflict(null);
-                  setStatus({ kind: 'ok', text: `Loaded version ${conflict.theirVersion}.` });
-                }}
-              >
-                Take theirs
-              </button>
-              <button type="button" className="btn" onClick={() => setConflict(null)}>
-                Keep editing
-              </button>
-            </div>
-          </div>
-        </div>
+        <ConflictDialog
+          mine={text}
+          theirText={conflict.theirText}
+          theirVersion={conflict.theirVersion}
+          onKeepMine={() => save.mutate({ text, expectedVersion: conflict.theirVersion })}
+          onTakeTheirs={() => {
+            setText(conflict.theirText);
+            setVersion(conflict.theirVersion);
+            setConflict(null);
+            setStatus({ kind: 'ok', text: `Loaded version ${conflict.theirVersion}.` });
+          }}
+          onClose={() => setConflict(null)}
+        />
       )}
     </div>
   );

@@ -25,16 +25,7 @@ export const MESH_CAPABILITIES: Record<TMeshId, TCapabilities> = {
   haproxy: haproxyCapabilities,
 };
 
-export const MESH_TITLES: Record<TMeshId, string> = {
-  istio: 'Istio',
-  linkerd: 'Linkerd',
-  consul: 'Consul',
-  kuma: 'Kuma',
-  osm: 'Open Service Mesh',
-  smi: 'SMI',
-  'gateway-api': 'Gateway API (GAMMA)',
-  haproxy: 'HAProxy sandbox',
-};
+export { MESH_TITLES } from '@/patterns/language/meshes';
 
 export interface TMeshCompatibility {
   mesh: TMeshId;
