@@ -146,3 +146,16 @@ test('save, a stale save from elsewhere shows the conflict dialog and loses noth
   expect(await yaml(page)).toContain('title: My stale edit');
   void browser;
 });
+
+test('a catalog pattern dropped on the canvas is included; a name clash is reported, not merged', async ({ page }) => {
+  await openDesigner(page);
+  await page.evaluate((t) => window.__meshloomYaml!.setValue(t), TWO_SERVICES);
+  await page.getByTestId('palette-include-circuit-breaker').dragTo(page.getByTestId('designer-canvas'), { targetPosition: { x: 300, y: 300 } });
+  await expect.poll(() => yaml(page)).toMatch(/includes:\n\s+- \{pattern: circuit-breaker\}/);
+  // Its services join the canvas.
+  await expect(page.locator('.react-flow__node[data-id="service:reviews"]')).toHaveCount(1);
+  // A service of our own named like one of the included ones clashes.
+  await page.evaluate(() => window.__meshloomYaml!.setValue(window.__meshloomYaml!.getValue().replace('{name: api,', '{name: reviews,')));
+  await page.getByTestId('tab-problems').click();
+  await expect(page.getByTestId('problems')).toContainText('ML3015');
+});

@@ -44,6 +44,8 @@ const selectNotice = (s: TDesignerState) => s.notice;
 const selectTitle = (s: TDesignerState) => s.parsed.pattern?.metadata.title ?? (s.parsed.source as { metadata?: { title?: string } } | undefined)?.metadata?.title ?? 'Untitled design';
 const selectCanUndo = (s: TDesignerState) => s.past.length > 0;
 const selectCanRedo = (s: TDesignerState) => s.future.length > 0;
+const selectIncludeNames = (s: TDesignerState) =>
+  ((s.parsed.source as { spec?: { includes?: { pattern?: string }[] } } | undefined)?.spec?.includes ?? []).map((i) => i?.pattern ?? '').join(',');
 const selectCounts = (s: TDesignerState) => `${s.graph.nodes.length} nodes · ${s.graph.edges.length} routes`;
 
 function isEditable(target: EventTarget | null): boolean {
@@ -80,6 +82,20 @@ function DesignerShell({ signedIn, catalog }: DesignerProps) {
       st.notify('info', 'Opened from a share link, read-only. Fork to edit your own copy.');
     });
   }, [store]);
+
+  // Composition: fetch the patterns this design includes, so they are checked (name clashes are
+  // reported as ML3015) and drawn on the canvas.
+  const client = useTRPCClient();
+  const includeNames = useDesigner(selectIncludeNames);
+  useEffect(() => {
+    const st = store.getState();
+    const missing = includeNames.split(',').filter((n) => n && !(n in st.includes));
+    if (missing.length === 0) return;
+    void Promise.all(missing.map((name) => client.patterns.get.query({ name }).then((p) => [name, p.text] as const).catch(() => null))).then((found) => {
+      const texts = Object.fromEntries(found.filter((f): f is readonly [string, string] => f !== null));
+      if (Object.keys(texts).length) store.getState().setIncludes(texts);
+    });
+  }, [includeNames, client, store]);
 
   useEffect(() => {
     if (theme === 'system') document.documentElement.removeAttribute('data-theme');

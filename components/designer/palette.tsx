@@ -62,7 +62,7 @@ export function Palette({ catalog, onActivate }: { catalog: { name: string; titl
           <ul className="palette-catalog">
             {catalog.map((p) => (
               <li key={p.name}>
-                <button type="button" draggable className="palette-item include" title={p.title} onDragStart={(e) => start(e, { type: 'include', pattern: p.name })} onClick={() => onActivate({ type: 'include', pattern: p.name })}>
+                <button type="button" draggable className="palette-item include" data-testid={`palette-include-${p.name}`} title={p.title} onDragStart={(e) => start(e, { type: 'include', pattern: p.name })} onClick={() => onActivate({ type: 'include', pattern: p.name })}>
                   {p.name}
                 </button>
               </li>
