@@ -20,15 +20,25 @@ export interface TRenderWithOptions {
 export function renderWithAdapter(adapter: TMeshAdapter, pattern: TPattern, options: TRenderWithOptions = {}): TRenderResult {
   const diagnostics: TAdapterDiagnostic[] = capabilityDiagnostics(adapter, pattern);
   const own = adapter.render(pattern);
-  diagnostics.push(...own.diagnostics);
+  for (const d of own.diagnostics) diagnostics.push(d);
   const workloads =
     options.workloads !== false && adapter.id !== 'haproxy'
       ? renderWorkloads(pattern, { sampleAppSource: options.sampleAppSource ?? '', decorations: adapter.workloadDecorations })
       : [];
   const manifests = applyOverrides(mergeInto(workloads, own.manifests), pattern, adapter, diagnostics);
   const labels = commonLabels(pattern);
-  for (const m of manifests) m.metadata.labels = { ...labels, ...m.metadata.labels };
+  manifests.forEach((m, i) => {
+    // A workload object nothing was merged into has its own labels, common labels first already.
+    if (i < workloads.length && m === workloads[i]) return;
+    m.metadata.labels = withLabels(labels, m.metadata.labels);
+  });
   return { manifests: sortManifests(manifests), diagnostics };
+}
+
+/** `{ ...common, ...own }`, built faster (Object.assign) unless a key would set the prototype. */
+function withLabels(common: Record<string, string>, own: Record<string, string> | undefined): Record<string, string> {
+  if (own === undefined || own === null) return { ...common };
+  return Object.hasOwn(own, '__proto__') ? { ...common, ...own } : Object.assign({}, common, own);
 }
 
 function capabilityDiagnostics(adapter: TMeshAdapter, pattern: TPattern): TAdapterDiagnostic[] {
@@ -52,9 +62,19 @@ function capabilityDiagnostics(adapter: TMeshAdapter, pattern: TPattern): TAdapt
  */
 function mergeInto(base: TManifest[], extra: TManifest[]): TManifest[] {
   const out = [...base];
-  const index = new Map(out.map((m, i) => [keyOf(m), i]));
+  if (extra.length === 0) return out;
+  // Only objects of a kind the adapter emits can match: index just those (the last one wins).
+  const kinds = new Set<string>();
+  for (const m of extra) kinds.add(m.kind);
+  const index = new Map<string, number>();
+  const indexed = new Set<string>();
+  out.forEach((m, i) => {
+    if (!kinds.has(m.kind)) return;
+    index.set(keyOf(m), i);
+    indexed.add(m.kind);
+  });
   for (const m of extra) {
-    const at = index.get(keyOf(m));
+    const at = indexed.has(m.kind) ? index.get(keyOf(m)) : undefined;
     if (at === undefined) out.push(m);
     else out[at] = mergePatch(out[at], m) as TManifest;
   }
@@ -62,7 +82,13 @@ function mergeInto(base: TManifest[], extra: TManifest[]): TManifest[] {
 }
 
 function keyOf(m: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): string {
-  return `${m.apiVersion.split('/')[0]}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
+  return `${groupOf(m.apiVersion)}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
+}
+
+/** What `apiVersion.split('/')[0]` is, without the array. */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? apiVersion : apiVersion.slice(0, slash);
 }
 
 /** Each override object is merged (JSON merge patch) into the rendered object of the same group, kind, namespace and name, or added. */
@@ -71,17 +97,31 @@ function applyOverrides(manifests: TManifest[], pattern: TPattern, adapter: TMes
   if (overrides.length === 0) return manifests;
   const out = [...manifests];
   const index = new Map(out.map((m, i) => [keyOf(m), i]));
+  // For overrides without a namespace: the first object of each group, kind and name, whatever its namespace.
+  let anyNamespace: Map<string, number> | undefined;
+  const firstInAnyNamespace = (key: string): number => {
+    if (!anyNamespace) {
+      anyNamespace = new Map();
+      out.forEach((m, at) => {
+        const k = keyOf({ ...m, metadata: { ...m.metadata, namespace: undefined } });
+        if (!anyNamespace!.has(k)) anyNamespace!.set(k, at);
+      });
+    }
+    return anyNamespace.get(key) ?? -1;
+  };
   overrides.forEach((o, i) => {
     const path = ['spec', 'overrides', adapter.id, i];
     const key = keyOf(o);
     // Overrides without a namespace match a rendered object of that name in any namespace.
-    const at = index.get(key) ?? (o.metadata.namespace === undefined ? out.findIndex((m) => keyOf({ ...m, metadata: { ...m.metadata, namespace: undefined } }) === key) : -1);
+    const at = index.get(key) ?? (o.metadata.namespace === undefined ? firstInAnyNamespace(key) : -1);
     if (at !== undefined && at >= 0) {
       out[at] = mergePatch(out[at], o) as TManifest;
       diagnostics.push({ code: 'ML4003', severity: 'info', path, message: `override merged into ${o.kind} ${o.metadata.name}` });
     } else {
       out.push(structuredClone(o) as TManifest);
       index.set(key, out.length - 1);
+      const added = keyOf({ ...o, metadata: { ...o.metadata, namespace: undefined } });
+      if (anyNamespace && !anyNamespace.has(added)) anyNamespace.set(added, out.length - 1);
       diagnostics.push({ code: 'ML4004', severity: 'info', path, message: `override added: ${o.kind} ${o.metadata.name}` });
     }
   });

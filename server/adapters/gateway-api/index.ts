@@ -5,7 +5,8 @@
  * session persistence. Output validates against the standard-channel CRDs (v1.6).
  */
 import type { TPattern } from '@/patterns/language/schema';
-import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { jsonCopy } from '../shared/json-copy';
+import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderBackendTrafficPolicies } from './backend-traffic-policy';
 import { gatewayApiCapabilities } from './capabilities';
 import { GatewayApiContext } from './context';
@@ -21,7 +22,7 @@ export function renderGatewayApi(pattern: TPattern): TRenderResult {
   const policies = renderBackendTrafficPolicies(ctx);
   // Version Services last: routes and policies record which versions they reference.
   const manifests = [...renderVersionServices(ctx), ...gateways, ...routes, ...renderReferenceGrants(routes), ...policies];
-  return { manifests: JSON.parse(JSON.stringify(manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+  return { manifests: jsonCopy(manifests), diagnostics: ctx.diagnostics };
 }
 
 export const gatewayApiAdapter: TMeshAdapter = {

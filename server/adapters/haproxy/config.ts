@@ -16,6 +16,7 @@
  */
 import type { TGateway, TPattern, TPolicy, TRoute, TRouteRule, TService } from '@/patterns/language/schema';
 import { durationMs, goDuration } from '../shared/k8s';
+import { PatternIndex } from '../shared/pattern-index';
 import type { TAdapterDiagnostic } from '../types';
 import { LOOPBACK, INBOUND_BASE, STATS_PORT, listenerKeys, versionsOf, type THaproxyEndpoint, type THaproxyPlan } from './plan';
 
@@ -56,11 +57,16 @@ class Cfg {
   readonly gateways = new Map<string, TGateway>();
   readonly externals = new Set<string>();
   readonly backends = new Set<string>();
+  /** Policies by kind, services and routes by position, mesh routes per service: built once per render. */
+  readonly index: PatternIndex;
+  private routesByName?: Map<string, TRoute>;
+  private servicePositions?: Map<TService, number>;
 
   constructor(
     readonly pattern: TPattern,
     readonly plan: THaproxyPlan,
   ) {
+    this.index = new PatternIndex(pattern);
     for (const s of pattern.spec.services) this.services.set(s.name, s);
     for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
     for (const e of pattern.spec.externalServices) this.externals.add(e.name);
@@ -86,19 +92,38 @@ class Cfg {
   /** Policies of one kind that apply to service/gateway `name`, by target or by one of its routes. */
   policies<K extends TPolicy['kind']>(kind: K, name: string, opts: { meshWide?: boolean; namespace?: string } = {}): TPolicyAt<K>[] {
     const out: TPolicyAt<K>[] = [];
-    this.pattern.spec.policies.forEach((p, i) => {
-      if (p.kind !== kind) return;
+    for (const { p, i } of this.index.policiesOf(kind)) {
       const path = ['spec', 'policies', i];
       if (p.target === name) out.push({ p: p as P<K>, path });
       else if (p.route) {
-        const r = this.pattern.spec.routes.find((x) => routeName(x) === p.route);
+        const r = this.routeNamed(p.route);
         if (r && (r.gateway ?? r.service) === name) out.push({ p: p as P<K>, path });
       } else if (!p.target && opts.meshWide) {
         const ns = (p as { namespace?: string }).namespace;
         if (!ns || ns === opts.namespace) out.push({ p: p as P<K>, path });
       }
-    });
+    }
     return out;
+  }
+
+  /** The first route of that name (what `routes.find` by name returns). */
+  routeNamed(name: string): TRoute | undefined {
+    if (!this.routesByName) {
+      this.routesByName = new Map();
+      for (const r of this.pattern.spec.routes) if (!this.routesByName.has(routeName(r))) this.routesByName.set(routeName(r), r);
+    }
+    return this.routesByName.get(name);
+  }
+
+  /** Position of a service object in spec.services (what `indexOf` returns). */
+  serviceIndex(s: TService): number {
+    if (!this.servicePositions) {
+      this.servicePositions = new Map();
+      this.pattern.spec.services.forEach((x, i) => {
+        if (!this.servicePositions!.has(x)) this.servicePositions!.set(x, i);
+      });
+    }
+    return this.servicePositions.get(s) ?? -1;
   }
 
   mtlsMode(s: TService): 'strict' | 'permissive' | undefined {
@@ -563,12 +588,12 @@ function callersOf(c: Cfg, name: string): string[] {
 }
 
 function renderServiceFrontend(c: Cfg, s: TService): void {
-  const si = c.pattern.spec.services.indexOf(s);
+  const si = c.serviceIndex(s);
   const path = ['spec', 'services', si];
   const port = c.listener(s.name, path);
   const fe = `fe_${id(s.name)}`;
   const tcp = s.protocol === 'tcp';
-  const routes = c.pattern.spec.routes.filter((r) => r.service === s.name && !r.gateway);
+  const routes = [...c.index.meshRoutesOf(s.name)];
   const lines: string[] = [];
   if (tcp) lines.push('mode tcp');
   lines.push(`bind ${LOOPBACK}:${port}${s.protocol === 'http2' || s.protocol === 'grpc' ? ' proto h2' : ''}`);
@@ -618,7 +643,7 @@ function routingLines(c: Cfg, x: TRoutingCtx): string[] {
   let k = 0;
   let catchAll = false;
   for (const route of x.routes) {
-    const ri = c.pattern.spec.routes.indexOf(route);
+    const ri = c.index.routeIndex(route);
     const rcond = x.routeCond?.(route) ?? '';
     route.rules.forEach((rule, i) => {
       k++;

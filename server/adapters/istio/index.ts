@@ -4,7 +4,8 @@
  * telemetry.istio.io (Telemetry), for sidecar-injected workloads.
  */
 import type { TPattern } from '@/patterns/language/schema';
-import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { jsonCopy } from '../shared/json-copy';
+import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderAuthorizationPolicies } from './authorization-policy';
 import { istioCapabilities } from './capabilities';
 import { IstioContext } from './context';
@@ -29,7 +30,7 @@ export function renderIstio(pattern: TPattern): TRenderResult {
     ...renderRateLimits(ctx),
   ];
   // Plain data without shared references (so YAML output has no anchors/aliases).
-  return { manifests: JSON.parse(JSON.stringify(manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+  return { manifests: jsonCopy(manifests), diagnostics: ctx.diagnostics };
 }
 
 export const istioAdapter: TMeshAdapter = {

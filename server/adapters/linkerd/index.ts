@@ -7,7 +7,8 @@
  * the workload objects by renderPattern).
  */
 import type { TPattern } from '@/patterns/language/schema';
-import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { jsonCopy } from '../shared/json-copy';
+import type { TMeshAdapter, TRenderResult } from '../types';
 import { linkerdCapabilities } from './capabilities';
 import { renderAnnotations } from './annotations';
 import { LinkerdContext } from './context';
@@ -30,7 +31,7 @@ export function renderLinkerd(pattern: TPattern): TRenderResult {
   renderObservability(ctx);
   renderAnnotations(ctx);
   // Cloned: rendered objects share no arrays with each other or with the pattern.
-  return { manifests: JSON.parse(JSON.stringify(ctx.manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+  return { manifests: jsonCopy(ctx.manifests), diagnostics: ctx.diagnostics };
 }
 
 export const linkerdAdapter: TMeshAdapter = {

@@ -1,6 +1,7 @@
 /** Shared state of one Open Service Mesh render. */
 import type { TFeature } from '@/patterns/language/features';
 import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import { jsonCopy } from '../shared/json-copy';
 import { objectName } from '../shared/k8s';
 import { PatternIndex } from '../shared/pattern-index';
 import type { TAdapterDiagnostic, TManifest } from '../types';
@@ -78,7 +79,7 @@ export class OsmContext {
   }
 
   add(apiVersion: string, kind: string, name: string, namespace: string, spec: TJson) {
-    this.manifests.push({ apiVersion, kind, metadata: { name, namespace }, spec: JSON.parse(JSON.stringify(spec)) as TJson });
+    this.manifests.push({ apiVersion, kind, metadata: { name, namespace }, spec: jsonCopy(spec) });
   }
 }
 

@@ -6,15 +6,20 @@ export function commonLabels(pattern: TPattern): Record<string, string> {
   return { 'app.kubernetes.io/managed-by': 'meshloom', 'meshloom.dev/pattern': pattern.metadata.name };
 }
 
+/** A name that objectName's normalisation leaves unchanged. */
+const SAFE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 /** Kubernetes object names: DNS-1123 subdomain-safe, at most 63 characters, deterministic. */
 export function objectName(...parts: (string | number | undefined)[]): string {
-  const joined = parts
-    .filter((p) => p !== undefined && p !== '')
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
+  const raw = parts.filter((p) => p !== undefined && p !== '').join('-');
+  // Most names are already safe (lower-case words joined by single dashes): nothing to replace.
+  const joined = SAFE_NAME.test(raw)
+    ? raw
+    : raw
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/-+/g, '-')
+        .replace(/^-|-$/g, '');
   if (joined.length <= 63) return joined || 'x';
   // Keep names unique when shortened: a short stable hash of the whole name.
   return `${joined.slice(0, 54).replace(/-$/, '')}-${hash(joined)}`;
@@ -51,8 +56,9 @@ export function goDuration(ms: number): string {
 /** Sort manifests in the order a cluster should receive them (namespaces and config first). */
 export function sortManifests(manifests: TManifest[]): TManifest[] {
   const rank = (m: TManifest) => (m.kind === 'Namespace' ? 0 : m.kind === 'ServiceAccount' || m.kind === 'ConfigMap' || m.kind === 'Secret' ? 1 : m.kind === 'Service' || m.kind === 'Deployment' ? 2 : 3);
-  return manifests
-    .map((m, i) => ({ m, i }))
-    .sort((a, b) => rank(a.m) - rank(b.m) || a.i - b.i)
-    .map((x) => x.m);
+  // A stable bucket sort by rank: input order within a rank, in linear time.
+  const buckets: TManifest[][] = [[], [], [], []];
+  for (const m of manifests) buckets[rank(m)]!.push(m);
+  const [namespaces, config, workloads, rest] = buckets as [TManifest[], TManifest[], TManifest[], TManifest[]];
+  return namespaces.concat(config, workloads, rest);
 }

@@ -3,7 +3,7 @@
  * (arrays included). Returns a new value; inputs are not modified.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) return isPrimitive(patch) ? patch : structuredClone(patch);
   const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
@@ -15,4 +15,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Values structuredClone returns as they are (it throws on symbols and functions, so those still go to it). */
+function isPrimitive(v: unknown): boolean {
+  return v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol');
 }

@@ -14,6 +14,8 @@ export function versionLabels(service: TService, version: TService['versions'][n
  * The Kubernetes objects the pattern's sample workloads need, on any mesh: per namespace a
  * Namespace and the sample app's ConfigMap; per service a ServiceAccount (the mesh identity) and
  * a Service; per version a Deployment running the sample app (or the version's own image).
+ * Every object's `metadata.labels` is an object of its own that starts with the common labels
+ * (renderWithAdapter relies on it and leaves these labels as they are).
  */
 export function renderWorkloads(pattern: TPattern, opts: { sampleAppSource: string; decorations?: TMeshAdapter['workloadDecorations'] }): TManifest[] {
   const labels = commonLabels(pattern);
@@ -28,7 +30,7 @@ export function renderWorkloads(pattern: TPattern, opts: { sampleAppSource: stri
       kind: 'Namespace',
       metadata: { name: ns, labels: { ...labels, ...deco?.labels }, ...(deco?.annotations ? { annotations: deco.annotations } : {}) },
     });
-    out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SAMPLE_APP_CONFIGMAP, namespace: ns, labels }, data: { 'sample-app.mjs': opts.sampleAppSource } });
+    out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: SAMPLE_APP_CONFIGMAP, namespace: ns, labels: { ...labels } }, data: { 'sample-app.mjs': opts.sampleAppSource } });
   }
   for (const s of pattern.spec.services) {
     const app = { app: s.name };
@@ -49,9 +51,10 @@ export function renderWorkloads(pattern: TPattern, opts: { sampleAppSource: stri
       },
     });
     const versions = s.versions.length > 0 ? s.versions : [{ name: 'v1', replicas: 1 } as TService['versions'][number]];
+    // The same for every version of the service: built once.
+    const upstreams = JSON.stringify(Object.fromEntries(s.calls.map((c) => [c, `http://${serviceHost(c, nsOf.get(c) ?? s.namespace)}:${portOf.get(c) ?? 80}`])));
     for (const v of versions) {
       const podLabels = { ...app, ...versionLabels(s, v), ...opts.decorations?.pod?.labels };
-      const upstreams = Object.fromEntries(s.calls.map((c) => [c, `http://${serviceHost(c, nsOf.get(c) ?? s.namespace)}:${portOf.get(c) ?? 80}`]));
       out.push({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -76,7 +79,7 @@ export function renderWorkloads(pattern: TPattern, opts: { sampleAppSource: stri
                         { name: 'PORT', value: '8080' },
                         { name: 'LATENCY_MS', value: String(v.latency ? durationMs(v.latency) : 0) },
                         { name: 'ERROR_RATE', value: String(v.errorRate ?? 0) },
-                        { name: 'UPSTREAMS', value: JSON.stringify(upstreams) },
+                        { name: 'UPSTREAMS', value: upstreams },
                         { name: 'INSTANCE', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                       ],
                       ports: [{ containerPort: 8080, name: 'http' }],

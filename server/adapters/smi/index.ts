@@ -5,7 +5,8 @@
  * Linkerd's SMI extension…): it expresses traffic splits, matches and access control only.
  */
 import type { TPattern } from '@/patterns/language/schema';
-import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
+import { jsonCopy } from '../shared/json-copy';
+import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderAccess } from './access';
 import { smiCapabilities } from './capabilities';
 import { SmiContext } from './context';
@@ -18,7 +19,7 @@ export function renderSmi(pattern: TPattern): TRenderResult {
   renderTrafficSplits(ctx);
   renderAccess(ctx);
   // Cloned: rendered objects share no arrays with each other or with the pattern.
-  return { manifests: JSON.parse(JSON.stringify(ctx.manifests)) as TManifest[], diagnostics: ctx.diagnostics };
+  return { manifests: jsonCopy(ctx.manifests), diagnostics: ctx.diagnostics };
 }
 
 export const smiAdapter: TMeshAdapter = {
