@@ -93,8 +93,15 @@ export function describeAdapter(adapter: TMeshAdapter, options: TAdapterSuiteOpt
         const b = render(adapter, frozen);
         expect(b, label).toEqual(a);
         expect(JSON.stringify(frozen), label).toBe(before);
-        // The result shares nothing mutable with the pattern: changing it leaves the pattern as it was.
-        for (const m of a.manifests) (m.metadata as Record<string, unknown>)['x-probe'] = 1;
+        // Changing a result never changes a later render: objects are either fresh or shared and
+        // frozen (the sample workloads are built once per pattern), so a write fails loudly.
+        for (const m of a.manifests) {
+          try {
+            (m.metadata as Record<string, unknown>)['x-probe'] = 1;
+          } catch (e) {
+            expect(e, label).toBeInstanceOf(TypeError);
+          }
+        }
         expect(render(adapter, frozen), label).toEqual(b);
       }
     });
