@@ -1,41 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { parsePattern, type TPattern } from '@/patterns/language';
+import { bookinfoServices, HEADER_RULE, reviewsRoute, SPLIT_RULE, findOne, pattern as makePattern } from '../_testing/fixtures';
 import { renderWithAdapter } from '../render';
-import type { TManifest } from '../types';
 import { consulAdapter } from './index';
 
-function pattern(spec: string): TPattern {
-  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: resiliency}\nspec:\n${spec}`;
-  const parsed = parsePattern(text);
-  if (!parsed.pattern) throw new Error(JSON.stringify(parsed.diagnostics));
-  return parsed.pattern;
-}
-const find = (ms: TManifest[], kind: string, name: string) => ms.find((m) => m.kind === kind && m.metadata.name === name) as (TManifest & { spec: any }) | undefined;
+const pattern = (spec: string) => makePattern(spec, 'resiliency');
 
-const SERVICES = `  services:
-    - {name: productpage, calls: [reviews]}
-    - {name: reviews, versions: [v1, v2]}
-`;
+const SERVICES = bookinfoServices();
 
 describe('consul adapter', () => {
   it('renders a 90/10 split as a ServiceSplitter over resolver subsets', () => {
-    const p = pattern(`${SERVICES}  routes:
-    - service: reviews
-      rules:
-        - {match: {headers: {x-canary: always}}, backends: [{version: v2}]}
-        - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
-`);
+    const p = pattern(SERVICES + reviewsRoute(HEADER_RULE, SPLIT_RULE));
     const { manifests } = consulAdapter.render(p);
-    expect(find(manifests, 'ServiceSplitter', 'reviews')?.spec.splits).toEqual([
+    expect(findOne(manifests, 'ServiceSplitter', 'reviews')?.spec.splits).toEqual([
       { service: 'reviews', serviceSubset: 'v1', weight: 90 },
       { service: 'reviews', serviceSubset: 'v2', weight: 10 },
     ]);
-    const resolver = find(manifests, 'ServiceResolver', 'reviews')?.spec;
+    const resolver = findOne(manifests, 'ServiceResolver', 'reviews')?.spec;
     expect(Object.keys(resolver.subsets)).toEqual(['v1', 'v2']);
     expect(resolver.subsets.v2.filter).toContain('Service.Meta["pod-name"] matches "^reviews-v2-');
-    const router = find(manifests, 'ServiceRouter', 'reviews')?.spec;
+    const router = findOne(manifests, 'ServiceRouter', 'reviews')?.spec;
     expect(router.routes).toEqual([{ match: { http: { header: [{ name: 'x-canary', exact: 'always' }] } }, destination: { service: 'reviews', serviceSubset: 'v2' } }]);
-    expect(find(manifests, 'ServiceDefaults', 'reviews')?.spec.protocol).toBe('http');
+    expect(findOne(manifests, 'ServiceDefaults', 'reviews')?.spec.protocol).toBe('http');
   });
 
   it('renders a weighted rule with a match through a virtual split service', () => {
@@ -46,10 +31,10 @@ describe('consul adapter', () => {
         - backends: [{version: v1}]
 `);
     const { manifests } = consulAdapter.render(p);
-    const router = find(manifests, 'ServiceRouter', 'reviews')?.spec;
+    const router = findOne(manifests, 'ServiceRouter', 'reviews')?.spec;
     expect(router.routes[0].destination).toEqual({ service: 'reviews-reads' });
-    expect(find(manifests, 'ServiceSplitter', 'reviews-reads')?.spec.splits.map((s: any) => s.weight)).toEqual([50, 50]);
-    expect(find(manifests, 'ServiceDefaults', 'reviews-reads')?.spec.protocol).toBe('http');
+    expect(findOne(manifests, 'ServiceSplitter', 'reviews-reads')?.spec.splits.map((s: any) => s.weight)).toEqual([50, 50]);
+    expect(findOne(manifests, 'ServiceDefaults', 'reviews-reads')?.spec.protocol).toBe('http');
   });
 
   it('renders retries and timeouts on the router route', () => {
@@ -60,7 +45,7 @@ describe('consul adapter', () => {
           timeout: 2s
           retries: {attempts: 3, perTryTimeout: 500ms, on: [5xx, connect-failure, retriable-status-codes], statusCodes: [503]}
 `);
-    const route = find(consulAdapter.render(p).manifests, 'ServiceRouter', 'reviews')?.spec.routes[0];
+    const route = findOne(consulAdapter.render(p).manifests, 'ServiceRouter', 'reviews')?.spec.routes[0];
     expect(route.destination).toEqual({ service: 'reviews', serviceSubset: 'v1', requestTimeout: '2s', numRetries: 3, retryOnConnectFailure: true, retryOn: ['5xx'], retryOnStatusCodes: [503] });
   });
 
@@ -70,13 +55,13 @@ describe('consul adapter', () => {
     - {kind: ConnectionLimits, target: reviews, maxConnections: 100, connectTimeout: 250ms}
 `);
     const { manifests } = consulAdapter.render(p);
-    const override = find(manifests, 'ServiceDefaults', 'productpage')?.spec.upstreamConfig.overrides[0];
+    const override = findOne(manifests, 'ServiceDefaults', 'productpage')?.spec.upstreamConfig.overrides[0];
     expect(override).toEqual({
       name: 'reviews',
       passiveHealthCheck: { interval: '10s', maxFailures: 3, enforcingConsecutive5xx: 100, baseEjectionTime: '1m', maxEjectionPercent: 50 },
       limits: { maxConnections: 100 },
     });
-    expect(find(manifests, 'ServiceResolver', 'reviews')?.spec.connectTimeout).toBe('250ms');
+    expect(findOne(manifests, 'ServiceResolver', 'reviews')?.spec.connectTimeout).toBe('250ms');
   });
 
   it('denies everything for an allow policy without rules, and closes request-level rules', () => {
@@ -88,8 +73,8 @@ describe('consul adapter', () => {
         - {from: {services: [productpage]}, to: {paths: [/api/*], methods: [GET]}}
 `);
     const { manifests } = consulAdapter.render(p);
-    expect(find(manifests, 'ServiceIntentions', 'productpage')?.spec.sources).toEqual([{ name: '*', action: 'deny' }]);
-    expect(find(manifests, 'ServiceIntentions', 'reviews')?.spec.sources).toEqual([
+    expect(findOne(manifests, 'ServiceIntentions', 'productpage')?.spec.sources).toEqual([{ name: '*', action: 'deny' }]);
+    expect(findOne(manifests, 'ServiceIntentions', 'reviews')?.spec.sources).toEqual([
       {
         name: 'productpage',
         permissions: [
@@ -123,11 +108,11 @@ describe('consul adapter', () => {
     - {service: web, gateway: edge, rules: [{match: {path: /api}, backends: [{service: web}], timeout: 3s}]}
 `);
     const { manifests } = consulAdapter.render(p);
-    expect(find(manifests, 'TerminatingGateway', 'egress')?.spec).toEqual({ services: [{ name: 'stripe' }] });
-    expect(find(manifests, 'ServiceDefaults', 'stripe')?.spec).toEqual({ protocol: 'tcp', destination: { addresses: ['api.stripe.com'], port: 443 } });
-    const listener = find(manifests, 'IngressGateway', 'edge')?.spec.listeners[0];
+    expect(findOne(manifests, 'TerminatingGateway', 'egress')?.spec).toEqual({ services: [{ name: 'stripe' }] });
+    expect(findOne(manifests, 'ServiceDefaults', 'stripe')?.spec).toEqual({ protocol: 'tcp', destination: { addresses: ['api.stripe.com'], port: 443 } });
+    const listener = findOne(manifests, 'IngressGateway', 'edge')?.spec.listeners[0];
     expect(listener).toEqual({ port: 443, protocol: 'http', tls: { enabled: true }, services: [{ name: 'web-edge', hosts: ['shop.example'] }] });
-    expect(find(manifests, 'ServiceRouter', 'web-edge')?.spec.routes[0]).toEqual({ match: { http: { pathPrefix: '/api' } }, destination: { service: 'web', requestTimeout: '3s' } });
+    expect(findOne(manifests, 'ServiceRouter', 'web-edge')?.spec.routes[0]).toEqual({ match: { http: { pathPrefix: '/api' } }, destination: { service: 'web', requestTimeout: '3s' } });
   });
 
   it('is deterministic and injects the sidecar', () => {
@@ -140,7 +125,7 @@ describe('consul adapter', () => {
     expect(a).toEqual(renderWithAdapter(consulAdapter, p));
     const deploy = a.manifests.find((m) => m.kind === 'Deployment') as any;
     expect(deploy.spec.template.metadata.annotations['consul.hashicorp.com/connect-inject']).toBe('true');
-    expect(find(a.manifests, 'ServiceResolver', 'reviews')?.spec.loadBalancer).toEqual({ policy: 'ring_hash', hashPolicies: [{ field: 'cookie', fieldValue: 's', cookieConfig: { ttl: '1h' } }] });
-    expect(find(a.manifests, 'ProxyDefaults', 'global')?.spec).toEqual({ accessLogs: { enabled: true, type: 'stdout' }, config: { envoy_prometheus_bind_addr: '0.0.0.0:9102' } });
+    expect(findOne(a.manifests, 'ServiceResolver', 'reviews')?.spec.loadBalancer).toEqual({ policy: 'ring_hash', hashPolicies: [{ field: 'cookie', fieldValue: 's', cookieConfig: { ttl: '1h' } }] });
+    expect(findOne(a.manifests, 'ProxyDefaults', 'global')?.spec).toEqual({ accessLogs: { enabled: true, type: 'stdout' }, config: { envoy_prometheus_bind_addr: '0.0.0.0:9102' } });
   });
 });

@@ -5,10 +5,14 @@
  * ServiceIntentions per service), so features merge into these instead of emitting their own.
  */
 import type { TFeature } from '@/patterns/language/features';
-import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import type { TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
-import { PatternIndex } from '../shared/pattern-index';
+import { MeshContext } from '../shared/mesh-context';
+import { escapeRegex } from '../shared/text';
 import type { TAdapterDiagnostic } from '../types';
+
+export { routeName } from '../shared/pattern-index';
+export { compact, escapeRegex } from '../shared/text';
 
 export const API_VERSION = 'consul.hashicorp.com/v1alpha1';
 
@@ -41,12 +45,8 @@ export function consulProtocol(p: string): string {
 
 export const isL7 = (protocol: string | undefined) => protocol === 'http' || protocol === 'http2' || protocol === 'grpc';
 
-export class ConsulContext {
-  readonly services: Map<string, TService>;
-  readonly gateways: Map<string, TGateway>;
-  readonly externals: Map<string, TExternalService>;
-  readonly routes: Map<string, TRoute>;
-  readonly diagnostics: TAdapterDiagnostic[] = [];
+export class ConsulContext extends MeshContext {
+  readonly routes = this.index.routes;
   readonly entries = new Map<string, TEntries>();
   /** ProxyDefaults `global`, built by mesh-wide policies. */
   readonly proxyDefaults: TJson = {};
@@ -54,18 +54,11 @@ export class ConsulContext {
   readonly gatewayRouteOwners = new Map<string, string>();
   /** Mesh singleton fields. */
   readonly mesh: TJson = {};
-  /** Callers, services per namespace, policies by kind: built once per render. */
-  readonly index: PatternIndex;
   private gatewaysByBackend?: Map<string, Set<string>>;
 
-  constructor(readonly pattern: TPattern) {
-    this.index = new PatternIndex(pattern);
-    const { spec } = pattern;
-    this.services = new Map(spec.services.map((s) => [s.name, s]));
-    this.gateways = new Map(spec.gateways.map((g) => [g.name, g]));
-    this.externals = new Map(spec.externalServices.map((e) => [e.name, e]));
-    this.routes = new Map(spec.routes.map((r) => [routeName(r), r]));
-    for (const s of spec.services) this.entry(s.name, s.namespace).protocol = consulProtocol(s.protocol);
+  constructor(pattern: TPattern) {
+    super(pattern);
+    for (const s of pattern.spec.services) this.entry(s.name, s.namespace).protocol = consulProtocol(s.protocol);
   }
 
   /** The config entries of a Consul service (a pattern service, external service or virtual service). */
@@ -109,20 +102,12 @@ export class ConsulContext {
 
   /** The service a policy's `target` or `route` points at, and the route when it is route-attached. */
   policyTarget(p: TPolicy): { name?: string; route?: TRoute } {
-    if (p.route) {
-      const route = this.routes.get(p.route);
-      return { name: route?.service, route };
-    }
-    return { name: p.target };
+    return this.index.policyTarget(p);
   }
 
   diag(path: (string | number)[], message: string, feature?: TFeature, severity: TAdapterDiagnostic['severity'] = 'warning') {
-    this.diagnostics.push({ code: 'ML4006', severity, message, path, ...(feature ? { feature } : {}) });
+    this.approx(message, path, severity, feature);
   }
-}
-
-export function routeName(r: TRoute): string {
-  return r.name ?? (r.gateway ? `${r.service}-${r.gateway}` : r.service);
 }
 
 /**
@@ -132,16 +117,7 @@ export function routeName(r: TRoute): string {
  * `consul.hashicorp.com/service-meta-version: <version>`.
  */
 export function subsetFilter(service: string, version: string): string {
-  const deployment = objectName(service, version).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const deployment = escapeRegex(objectName(service, version));
   return `Service.Meta.version == "${version}" or Service.Meta["pod-name"] matches "^${deployment}-[a-z0-9]+-[a-z0-9]+$"`;
 }
 
-/** Envoy-style regex for a literal string. */
-export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Drop undefined values (so strict validators see no `key: undefined`). */
-export function compact<T extends TJson>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

@@ -4,6 +4,7 @@
  * version Services.
  */
 import { durationMs, goDuration, objectName } from '../shared/k8s';
+import { versionKey, versionServiceName } from '../shared/version-services';
 import type { TManifest } from '../types';
 import type { GatewayApiContext, TPath } from './context';
 
@@ -51,7 +52,7 @@ export function renderBackendTrafficPolicies(ctx: GatewayApiContext): TManifest[
   for (const [t, spec] of specs) {
     const svc = ctx.services.get(t);
     if (!svc) continue;
-    const refs = [t, ...svc.versions.filter((v) => ctx.versionRefs.has(`${t}/${v.name}`)).map((v) => objectName(t, v.name))];
+    const refs = [t, ...svc.versions.filter((v) => ctx.versionRefs.has(versionKey(t, v.name))).map((v) => versionServiceName(t, v.name))];
     out.push({
       apiVersion: 'gateway.networking.x-k8s.io/v1alpha1',
       kind: 'XBackendTrafficPolicy',

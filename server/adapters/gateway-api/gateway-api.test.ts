@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePattern } from '@/patterns/language';
-import type { TManifest } from '../types';
+import { findAll, pattern, specOf } from '../_testing/fixtures';
 import { gatewayApiAdapter } from './index';
 
-function render(spec: string) {
-  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: deployment}\nspec:\n${spec}`;
-  const parsed = parsePattern(text);
-  if (!parsed.pattern) throw new Error(JSON.stringify(parsed.diagnostics));
-  return gatewayApiAdapter.render(parsed.pattern);
-}
-const find = (ms: TManifest[], kind: string, name?: string) => ms.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
-const spec = (m: TManifest | undefined) => (m as unknown as { spec: Record<string, any> }).spec;
+const render = (spec: string) => gatewayApiAdapter.render(pattern(spec));
 
 describe('gateway-api adapter', () => {
   it('splits 90/10 across one Service per version, in a GAMMA HTTPRoute on the Service', () => {
@@ -22,15 +14,15 @@ describe('gateway-api adapter', () => {
       rules:
         - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
 `);
-    const route = spec(find(manifests, 'HTTPRoute', 'reviews')[0]);
+    const route = specOf(findAll(manifests, 'HTTPRoute', 'reviews')[0]);
     expect(route.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'reviews' }]);
     expect(route.rules[0].backendRefs).toEqual([
       { name: 'reviews-v1', port: 9080, weight: 90 },
       { name: 'reviews-v2', port: 9080, weight: 10 },
     ]);
-    const versions = find(manifests, 'Service');
+    const versions = findAll(manifests, 'Service');
     expect(versions.map((m) => m.metadata.name)).toEqual(['reviews-v1', 'reviews-v2']);
-    expect(spec(versions[0]).selector).toEqual({ app: 'reviews', version: 'v1' });
+    expect(specOf(versions[0]).selector).toEqual({ app: 'reviews', version: 'v1' });
   });
 
   it('renders matches, filters and timeouts; retries stay out of the standard channel', () => {
@@ -50,7 +42,7 @@ describe('gateway-api adapter', () => {
           redirect: {path: /new, statusCode: 301}
         - backends: [{service: api}]
 `);
-    const rules = spec(find(manifests, 'HTTPRoute', 'api')[0]).rules;
+    const rules = specOf(findAll(manifests, 'HTTPRoute', 'api')[0]).rules;
     expect(rules[0].matches).toEqual([
       { path: { type: 'PathPrefix', value: '/search' }, headers: [{ name: 'x-env', type: 'RegularExpression', value: '^beta.*' }], method: 'GET' },
       { path: { type: 'PathPrefix', value: '/search' }, headers: [{ name: 'x-env', type: 'RegularExpression', value: '^beta.*' }], method: 'HEAD' },
@@ -75,7 +67,7 @@ describe('gateway-api adapter', () => {
         - {match: {from: [web]}, backends: [{version: v2}]}
         - backends: [{version: v1}]
 `);
-    const rules = spec(find(manifests, 'HTTPRoute', 'api')[0]).rules;
+    const rules = specOf(findAll(manifests, 'HTTPRoute', 'api')[0]).rules;
     expect(rules).toHaveLength(1);
     expect(rules[0].backendRefs).toEqual([{ name: 'api-v1', port: 80 }]);
     expect(diagnostics.some((d) => d.feature === 'source-match')).toBe(true);
@@ -96,17 +88,17 @@ describe('gateway-api adapter', () => {
       rules:
         - {match: {path: {exact: /pkg.Svc/Get}}, backends: [{service: grpc-api}]}
 `);
-    const gw = spec(find(manifests, 'Gateway', 'edge')[0]);
+    const gw = specOf(findAll(manifests, 'Gateway', 'edge')[0]);
     expect(gw.gatewayClassName).toBe('meshloom');
     expect(gw.listeners.map((l: any) => [l.name, l.hostname, l.protocol, l.tls.mode])).toEqual([
       ['tls-443-0', 'a.example', 'TLS', 'Passthrough'],
       ['tls-443-1', 'b.example', 'TLS', 'Passthrough'],
     ]);
     expect(diagnostics.some((d) => d.message.includes('gatewayClassName'))).toBe(true);
-    const tls = spec(find(manifests, 'TLSRoute', 'idp-edge')[0]);
+    const tls = specOf(findAll(manifests, 'TLSRoute', 'idp-edge')[0]);
     expect(tls).toEqual({ parentRefs: [{ name: 'edge', namespace: 'ingress' }], hostnames: ['a.example'], rules: [{ backendRefs: [{ name: 'idp', port: 8443 }] }] });
-    expect(find(manifests, 'ReferenceGrant')).toHaveLength(0);
-    const grpc = spec(find(manifests, 'GRPCRoute', 'grpc-api')[0]);
+    expect(findAll(manifests, 'ReferenceGrant')).toHaveLength(0);
+    const grpc = specOf(findAll(manifests, 'GRPCRoute', 'grpc-api')[0]);
     expect(grpc.rules[0].matches).toEqual([{ method: { type: 'Exact', service: 'pkg.Svc', method: 'Get' } }]);
   });
 

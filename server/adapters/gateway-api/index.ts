@@ -6,6 +6,7 @@
  */
 import type { TPattern } from '@/patterns/language/schema';
 import { jsonCopy } from '../shared/json-copy';
+import { renderVersionServices } from '../shared/version-services';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderBackendTrafficPolicies } from './backend-traffic-policy';
 import { gatewayApiCapabilities } from './capabilities';
@@ -13,15 +14,15 @@ import { GatewayApiContext } from './context';
 import { renderGateways } from './gateway';
 import { renderReferenceGrants } from './reference-grant';
 import { renderRoutes } from './routes';
-import { renderVersionServices } from './version-services';
 
 export function renderGatewayApi(pattern: TPattern): TRenderResult {
   const ctx = new GatewayApiContext(pattern);
   const gateways = renderGateways(ctx);
   const routes = renderRoutes(ctx);
   const policies = renderBackendTrafficPolicies(ctx);
-  // Version Services last: routes and policies record which versions they reference.
-  const manifests = [...renderVersionServices(ctx), ...gateways, ...routes, ...renderReferenceGrants(routes), ...policies];
+  // Version Services last: routes and policies record which versions they reference. Gateway API
+  // splits traffic between Services, not pod subsets: one `<service>-<version>` per routed version.
+  const manifests = [...renderVersionServices(pattern, ctx.versionRefs), ...gateways, ...routes, ...renderReferenceGrants(routes), ...policies];
   return { manifests: jsonCopy(manifests), diagnostics: ctx.diagnostics };
 }
 

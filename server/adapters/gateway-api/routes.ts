@@ -7,6 +7,7 @@
 import type { TBackend, TMatch, TRoute, TRouteRule } from '@/patterns/language/schema';
 import { durationMs, goDuration, objectName } from '../shared/k8s';
 import type { TManifest } from '../types';
+import { versionKey, versionServiceName } from '../shared/version-services';
 import { escapeRegex, GATEWAY_API, type GatewayApiContext, routeName, type TPath } from './context';
 
 type TObj = Record<string, unknown>;
@@ -146,8 +147,8 @@ function portOf(ctx: GatewayApiContext, service: string, port: number | undefine
 /** A backend's Service: the service itself, or its `<service>-<version>` Service. */
 export function backendName(ctx: GatewayApiContext, service: string, version: string | undefined): string {
   if (!version) return service;
-  ctx.versionRefs.add(`${service}/${version}`);
-  return objectName(service, version);
+  ctx.versionRefs.add(versionKey(service, version));
+  return versionServiceName(service, version);
 }
 
 function backendRefs(ctx: GatewayApiContext, route: TRoute, backends: TBackend[], path: TPath): TObj[] {

@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePattern, type TPattern } from '@/patterns/language';
+import { bookinfoServices, HEADER_RULE, pattern, reviewsRoute, SPLIT_RULE } from '../_testing/fixtures';
 import { defaultPlan, haproxyAdapter, MESHLOOM_LUA, renderHaproxyConfig } from './index';
 
-function pattern(spec: string): TPattern {
-  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: deployment}\nspec:\n${spec}`;
-  const r = parsePattern(text);
-  if (!r.pattern) throw new Error(JSON.stringify(r.diagnostics));
-  return r.pattern;
-}
 const cfgOf = (p: TPattern) => renderHaproxyConfig(p, defaultPlan(p)).cfg;
 /** The lines of one section (`frontend x`, `backend y`). */
 function section(cfg: string, header: string): string[] {
@@ -20,16 +15,7 @@ function section(cfg: string, header: string): string[] {
   return b ? b.split('\n').slice(1).map((l) => l.trim()) : [];
 }
 
-const canary = pattern(`
-  services:
-    - {name: productpage, calls: [reviews]}
-    - {name: reviews, ports: [9080], versions: [v1, v2]}
-  routes:
-    - service: reviews
-      rules:
-        - {match: {headers: {x-canary: always}}, backends: [{version: v2}]}
-        - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
-`);
+const canary = pattern(bookinfoServices({ reviews: 9080 }) + reviewsRoute(HEADER_RULE, SPLIT_RULE));
 
 describe('haproxy adapter', () => {
   it('renders one ConfigMap with haproxy.cfg and sandbox.json', () => {

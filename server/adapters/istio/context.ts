@@ -2,55 +2,29 @@
  * What every Istio renderer needs to know about a pattern: lookups by name, hosts, selectors and
  * the policies that apply to each scope. Pure and deterministic.
  */
-import type { TFeature } from '@/patterns/language/features';
-import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import type { TGateway, TPolicy, TRoute } from '@/patterns/language/schema';
 import { objectName, serviceHost } from '../shared/k8s';
-import type { TAdapterDiagnostic } from '../types';
+import { MeshContext } from '../shared/mesh-context';
+import type { TIndexedPolicy, TPolicyOf, TRouteEntry } from '../shared/pattern-index';
+
+export type { TIndexedPolicy, TPath, TPolicyOf } from '../shared/pattern-index';
+export { routeName } from '../shared/pattern-index';
+export { escapeRegex } from '../shared/text';
 
 export const ROOT_NAMESPACE = 'istio-system';
 export const TRUST_DOMAIN = 'cluster.local';
 
-export type TPath = (string | number)[];
-
-/** A policy with its position in spec.policies. */
-export interface TIndexedPolicy<P extends TPolicy = TPolicy> {
-  policy: P;
-  index: number;
-  path: TPath;
-}
-
-export type TPolicyOf<K extends TPolicy['kind']> = Extract<TPolicy, { kind: K }>;
-
-export class IstioContext {
-  readonly services = new Map<string, TService>();
-  readonly gateways = new Map<string, TGateway>();
-  readonly externals = new Map<string, TExternalService>();
-  readonly routes = new Map<string, { route: TRoute; index: number }>();
-  readonly diagnostics: TAdapterDiagnostic[] = [];
+export class IstioContext extends MeshContext {
+  /** Routes by name, with their position in spec.routes. */
+  readonly routes = this.index.routeEntries;
   /** Built on first use, once per render (the pattern does not change during one). */
-  private readonly byKind = new Map<TPolicy['kind'], TIndexedPolicy[]>();
-  private routesByService?: Map<string, { route: TRoute; index: number }[]>;
-  private routesByGateway?: Map<string, { route: TRoute; index: number }[]>;
+  private routesByService?: Map<string, TRouteEntry[]>;
+  private routesByGateway?: Map<string, TRouteEntry[]>;
   private mtls?: { own: Map<string, TPolicyOf<'MutualTLS'>['mode']>; ns: Map<string, TPolicyOf<'MutualTLS'>['mode']>; mesh?: TPolicyOf<'MutualTLS'>['mode'] };
-
-  constructor(readonly pattern: TPattern) {
-    for (const s of pattern.spec.services) this.services.set(s.name, s);
-    for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
-    for (const e of pattern.spec.externalServices) this.externals.set(e.name, e);
-    pattern.spec.routes.forEach((route, index) => this.routes.set(routeName(route), { route, index }));
-  }
 
   /** The policies of one kind, in pattern order (the list is shared: do not modify it). */
   policies<K extends TPolicy['kind']>(kind: K): readonly TIndexedPolicy<TPolicyOf<K>>[] {
-    if (this.byKind.size === 0) {
-      this.pattern.spec.policies.forEach((policy, index) => {
-        const entry: TIndexedPolicy = { policy, index, path: ['spec', 'policies', index] };
-        const list = this.byKind.get(policy.kind);
-        if (list) list.push(entry);
-        else this.byKind.set(policy.kind, [entry]);
-      });
-    }
-    return (this.byKind.get(kind) ?? []) as TIndexedPolicy<TPolicyOf<K>>[];
+    return this.index.policyEntries(kind);
   }
 
   /**
@@ -72,14 +46,6 @@ export class IstioContext {
       this.mtls = m;
     }
     return this.mtls.own.get(service) ?? this.mtls.ns.get(namespace) ?? this.mtls.mesh;
-  }
-
-  warn(path: TPath, message: string, feature?: TFeature): void {
-    this.diagnostics.push({ code: 'ML4006', severity: 'warning', message, path, ...(feature ? { feature } : {}) });
-  }
-
-  info(path: TPath, message: string, feature?: TFeature): void {
-    this.diagnostics.push({ code: 'ML4006', severity: 'info', message, path, ...(feature ? { feature } : {}) });
   }
 
   /** Namespace of a service, gateway or external service (default when unknown). */
@@ -110,7 +76,7 @@ export class IstioContext {
   }
 
   /** Routes of the service (mesh routes only, or only those attached to a gateway). */
-  meshRoutesOf(service: string): { route: TRoute; index: number }[] {
+  meshRoutesOf(service: string): TRouteEntry[] {
     if (!this.routesByService) {
       this.routesByService = new Map();
       for (const r of this.routes.values()) if (!r.route.gateway) pushTo(this.routesByService, r.route.service, r);
@@ -118,7 +84,7 @@ export class IstioContext {
     return [...(this.routesByService.get(service) ?? [])];
   }
 
-  gatewayRoutesOf(gateway: string): { route: TRoute; index: number }[] {
+  gatewayRoutesOf(gateway: string): TRouteEntry[] {
     if (!this.routesByGateway) {
       this.routesByGateway = new Map();
       for (const r of this.routes.values()) if (r.route.gateway !== undefined) pushTo(this.routesByGateway, r.route.gateway, r);
@@ -143,16 +109,6 @@ function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-/** The name a route is referred to by (policies' `route:`): explicit, or service[-gateway]. */
-export function routeName(route: TRoute): string {
-  return route.name ?? (route.gateway ? `${route.service}-${route.gateway}` : route.service);
-}
-
-/** Escape a literal for an RE2 regular expression. */
-export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Deterministic, de-duplicated names: the second `x` becomes `x-2`. */

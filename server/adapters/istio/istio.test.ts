@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePattern } from '@/patterns/language';
-import type { TManifest } from '../types';
+import { findAll, pattern, specOf } from '../_testing/fixtures';
 import { istioAdapter } from './index';
 
-function render(spec: string) {
-  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: deployment}\nspec:\n${spec}`;
-  const parsed = parsePattern(text);
-  if (!parsed.pattern) throw new Error(JSON.stringify(parsed.diagnostics));
-  return istioAdapter.render(parsed.pattern);
-}
-const find = (ms: TManifest[], kind: string, name?: string) => ms.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
-const spec = (m: TManifest | undefined) => (m as unknown as { spec: Record<string, any> }).spec;
+const render = (spec: string) => istioAdapter.render(pattern(spec));
 
 describe('istio adapter', () => {
   it('renders a 90/10 split like bookinfo virtual-service-reviews-90-10, with subsets', () => {
@@ -22,13 +14,13 @@ describe('istio adapter', () => {
       rules:
         - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
 `);
-    const vs = spec(find(manifests, 'VirtualService', 'reviews')[0]);
+    const vs = specOf(findAll(manifests, 'VirtualService', 'reviews')[0]);
     expect(vs.hosts).toEqual(['reviews.default.svc.cluster.local']);
     expect(vs.http[0].route).toEqual([
       { destination: { host: 'reviews.default.svc.cluster.local', subset: 'v1' }, weight: 90 },
       { destination: { host: 'reviews.default.svc.cluster.local', subset: 'v2' }, weight: 10 },
     ]);
-    const dr = spec(find(manifests, 'DestinationRule', 'reviews')[0]);
+    const dr = specOf(findAll(manifests, 'DestinationRule', 'reviews')[0]);
     expect(dr.subsets).toEqual([
       { name: 'v1', labels: { version: 'v1' } },
       { name: 'v2', labels: { version: 'v2' } },
@@ -50,7 +42,7 @@ describe('istio adapter', () => {
           redirect: {path: /new}
         - backends: [{service: api}]
 `);
-    const http = spec(find(manifests, 'VirtualService', 'api')[0]).http;
+    const http = specOf(findAll(manifests, 'VirtualService', 'api')[0]).http;
     expect(http[0].match).toEqual([
       { uri: { exact: '/v1' }, method: { regex: 'GET|HEAD' } },
       { uri: { prefix: '/v1/' }, method: { regex: 'GET|HEAD' } },
@@ -69,9 +61,9 @@ describe('istio adapter', () => {
     - {kind: Retry, target: ratings, attempts: 2, perTryTimeout: 300ms}
     - {kind: Timeout, target: ratings, request: 1s, connect: 250ms}
 `);
-    const http = spec(find(manifests, 'VirtualService', 'ratings')[0]).http;
+    const http = specOf(findAll(manifests, 'VirtualService', 'ratings')[0]).http;
     expect(http[0]).toMatchObject({ timeout: '1s', retries: { attempts: 2, perTryTimeout: '300ms', retryOn: '5xx,connect-failure,reset' } });
-    expect(spec(find(manifests, 'DestinationRule', 'ratings')[0]).trafficPolicy.connectionPool.tcp.connectTimeout).toBe('250ms');
+    expect(specOf(findAll(manifests, 'DestinationRule', 'ratings')[0]).trafficPolicy.connectionPool.tcp.connectTimeout).toBe('250ms');
   });
 
   it('keeps authorization semantics: allow with no rules allows nothing, deny with no rules denies all', () => {
@@ -87,15 +79,15 @@ describe('istio adapter', () => {
       target: db
       rules: [{from: {services: [web]}, to: {methods: [GET], ports: [5432]}}]
 `);
-    const pas = find(manifests, 'PeerAuthentication');
-    expect(pas.map((m) => [m.metadata.namespace, spec(m).mtls.mode])).toEqual([
+    const pas = findAll(manifests, 'PeerAuthentication');
+    expect(pas.map((m) => [m.metadata.namespace, specOf(m).mtls.mode])).toEqual([
       ['istio-system', 'STRICT'],
       ['shop', 'PERMISSIVE'],
     ]);
-    const aps = find(manifests, 'AuthorizationPolicy');
-    expect(spec(aps[0])).toEqual({ action: 'ALLOW' });
-    expect(spec(aps[1])).toEqual({ selector: { matchLabels: { app: 'db' } }, action: 'DENY', rules: [{}] });
-    expect(spec(aps[2]).rules).toEqual([
+    const aps = findAll(manifests, 'AuthorizationPolicy');
+    expect(specOf(aps[0])).toEqual({ action: 'ALLOW' });
+    expect(specOf(aps[1])).toEqual({ selector: { matchLabels: { app: 'db' } }, action: 'DENY', rules: [{}] });
+    expect(specOf(aps[2]).rules).toEqual([
       { from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }], to: [{ operation: { methods: ['GET'], ports: ['5432'] } }] },
     ]);
   });
@@ -109,7 +101,7 @@ describe('istio adapter', () => {
     - {kind: ConnectionLimits, target: cart, maxConnections: 10, maxPendingRequests: 5}
     - {kind: LoadBalancing, target: cart, algorithm: ring-hash, sessionAffinity: {cookie: {name: s, ttl: 1h}}}
 `);
-    const tp = spec(find(manifests, 'DestinationRule', 'cart')[0]).trafficPolicy;
+    const tp = specOf(findAll(manifests, 'DestinationRule', 'cart')[0]).trafficPolicy;
     expect(tp.outlierDetection).toEqual({ consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '1m', maxEjectionPercent: 50 });
     expect(tp.connectionPool).toEqual({ tcp: { maxConnections: 10 }, http: { http1MaxPendingRequests: 5 } });
     expect(tp.loadBalancer).toEqual({ consistentHash: { httpCookie: { name: 's', ttl: '1h' }, ringHash: {} } });
@@ -127,11 +119,11 @@ describe('istio adapter', () => {
   externalServices:
     - {name: stripe, hosts: [api.stripe.com], ports: [{port: 443, protocol: tls}], viaGateway: egress}
 `);
-    expect(spec(find(manifests, 'ServiceEntry', 'stripe')[0])).toMatchObject({ location: 'MESH_EXTERNAL', resolution: 'DNS' });
-    const vs = spec(find(manifests, 'VirtualService', 'stripe-egress')[0]);
+    expect(specOf(findAll(manifests, 'ServiceEntry', 'stripe')[0])).toMatchObject({ location: 'MESH_EXTERNAL', resolution: 'DNS' });
+    const vs = specOf(findAll(manifests, 'VirtualService', 'stripe-egress')[0]);
     expect(vs.gateways).toEqual(['mesh', 'egress/egress']);
     expect(vs.tls.map((t: any) => t.route[0].destination.host)).toEqual(['egress.egress.svc.cluster.local', 'api.stripe.com']);
-    expect(spec(find(manifests, 'Gateway', 'egress')[0]).servers[0].tls).toEqual({ mode: 'PASSTHROUGH' });
+    expect(specOf(findAll(manifests, 'Gateway', 'egress')[0]).servers[0].tls).toEqual({ mode: 'PASSTHROUGH' });
   });
 
   it('renders a local rate limit as an EnvoyFilter token bucket and a global one with a rate-limit-service diagnostic', () => {
@@ -141,10 +133,10 @@ describe('istio adapter', () => {
     - {kind: RateLimit, target: api, requests: 100, burst: 20}
     - {kind: RateLimit, target: api, scope: global, requests: 1000, interval: 1m, by: {header: x-key}}
 `);
-    const local = spec(find(manifests, 'EnvoyFilter', 'api-local-ratelimit')[0]);
+    const local = specOf(findAll(manifests, 'EnvoyFilter', 'api-local-ratelimit')[0]);
     expect(local.configPatches[0].patch.value.typed_config.token_bucket).toEqual({ max_tokens: 120, tokens_per_fill: 100, fill_interval: '1s' });
-    expect(find(manifests, 'EnvoyFilter', 'api-global-ratelimit')).toHaveLength(1);
-    expect(find(manifests, 'ConfigMap', 'ratelimit-config')).toHaveLength(1);
+    expect(findAll(manifests, 'EnvoyFilter', 'api-global-ratelimit')).toHaveLength(1);
+    expect(findAll(manifests, 'ConfigMap', 'ratelimit-config')).toHaveLength(1);
     expect(diagnostics.some((d) => d.feature === 'rate-limit-global' && d.code === 'ML4006')).toBe(true);
   });
 
@@ -171,7 +163,7 @@ describe('istio adapter', () => {
     - {kind: Tracing, namespace: default, samplingPercentage: 10}
 `;
     expect(render(s)).toEqual(render(s));
-    const http = spec(find(render(s).manifests, 'VirtualService', 'a')[0]).http;
+    const http = specOf(findAll(render(s).manifests, 'VirtualService', 'a')[0]).http;
     expect(http[0].match).toEqual([{ headers: { x: {} } }]);
     expect(http[0].mirror).toEqual({ host: 'a.default.svc.cluster.local', subset: 'v1' });
     expect(http[0].mirrorPercentage).toEqual({ value: 5 });

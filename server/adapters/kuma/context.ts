@@ -10,9 +10,13 @@
  * - system: in `kuma-system`, for mesh-wide policies and for anything about gateways and
  *   MeshExternalServices (those live in the system namespace).
  */
-import type { TExternalService, TGateway, TPattern, TRoute, TService } from '@/patterns/language/schema';
+import type { TExternalService, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
-import type { TAdapterDiagnostic, TManifest } from '../types';
+import { MeshContext } from '../shared/mesh-context';
+import { versionService, versionServiceName } from '../shared/version-services';
+import type { TManifest } from '../types';
+
+export { routeName, type TResolved } from '../shared/pattern-index';
 
 export const KUMA_API = 'kuma.io/v1alpha1';
 export const SYSTEM_NAMESPACE = 'kuma-system';
@@ -28,19 +32,8 @@ export type TTargetRef = {
   sectionName?: string;
 };
 
-export type TResolved =
-  | { type: 'service'; service: TService }
-  | { type: 'gateway'; gateway: TGateway }
-  | { type: 'external'; external: TExternalService }
-  | { type: 'none' };
-
-export class KumaContext {
-  readonly manifests: TManifest[] = [];
-  readonly diagnostics: TAdapterDiagnostic[] = [];
-  readonly services = new Map<string, TService>();
-  readonly gateways = new Map<string, TGateway>();
-  readonly externals = new Map<string, TExternalService>();
-  readonly routes = new Map<string, TRoute>();
+export class KumaContext extends MeshContext {
+  readonly routes = this.index.routes;
   /** Versioned Services (`<svc>-<version>`) already emitted. */
   readonly versionServices = new Set<string>();
   /** Whether the mesh needs mTLS for something other than a MutualTLS policy (authorization). */
@@ -50,34 +43,15 @@ export class KumaContext {
   /** Route object names per pattern route name and rule index: `${route}#${index}`. */
   readonly ruleRouteNames = new Map<string, string[]>();
 
-  constructor(readonly pattern: TPattern) {
-    for (const s of pattern.spec.services) this.services.set(s.name, s);
-    for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
-    for (const e of pattern.spec.externalServices) this.externals.set(e.name, e);
-    for (const r of pattern.spec.routes) this.routes.set(routeName(r), r);
-  }
-
-  get patternName(): string {
-    return this.pattern.metadata.name;
-  }
-
-  push(m: TManifest): void {
-    this.manifests.push(m);
-  }
-
-  approx(message: string, path: (string | number)[], severity: 'warning' | 'info' = 'warning', feature?: TAdapterDiagnostic['feature']): void {
-    this.diagnostics.push({ code: 'ML4006', severity, message, path, ...(feature ? { feature } : {}) });
-  }
-
-  resolve(name: string | undefined): TResolved {
-    if (!name) return { type: 'none' };
-    const service = this.services.get(name);
-    if (service) return { type: 'service', service };
-    const gateway = this.gateways.get(name);
-    if (gateway) return { type: 'gateway', gateway };
-    const external = this.externals.get(name);
-    if (external) return { type: 'external', external };
-    return { type: 'none' };
+  /** The per-version Service of `s` (`<service>-<version>`), rendered the first time it is asked for; its name. */
+  versionService(s: TService, version: string): string {
+    const name = versionServiceName(s.name, version);
+    const key = `${s.namespace}/${name}`;
+    if (!this.versionServices.has(key)) {
+      this.versionServices.add(key);
+      this.push(versionService(s, version));
+    }
+    return name;
   }
 
   /** A Kuma policy object with the mesh label and the pattern's name in its own name. */
@@ -88,10 +62,6 @@ export class KumaContext {
   name(...parts: (string | number | undefined)[]): string {
     return objectName(this.patternName, ...parts);
   }
-}
-
-export function routeName(r: TRoute): string {
-  return r.name ?? (r.gateway ? `${r.service}-${r.gateway}` : r.service);
 }
 
 /** Port of a service that routes and policies address by default. */

@@ -12,7 +12,7 @@
  * (`from`) become caller-specific MeshHTTPRoutes (top-level targetRef Dataplane app=<caller>).
  */
 import type { TBackend, TMatch, TRoute, TRouteRule, TService } from '@/patterns/language/schema';
-import { ensureVersionService } from './version-services';
+import { escapeRegex } from '../shared/text';
 import {
   SYSTEM_NAMESPACE,
   externalServiceName,
@@ -151,9 +151,6 @@ function kumaMatches(ctx: KumaContext, m: TMatch, path: (string | number)[]): TK
   return out.map((x) => (Object.keys(x).length === 0 ? { path: { type: 'PathPrefix', value: '/' } } : x));
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** A backendRef for one pattern backend, from a route object living in `fromNamespace`. */
 export function backendRef(ctx: KumaContext, route: TRoute, b: Pick<TBackend, 'service' | 'version' | 'port'>, fromNamespace: string, path: (string | number)[]): Record<string, unknown> | undefined {
@@ -161,7 +158,7 @@ export function backendRef(ctx: KumaContext, route: TRoute, b: Pick<TBackend, 's
   const target = ctx.resolve(name);
   if (target.type === 'service') {
     const s: TService = target.service;
-    const svcName = b.version ? ensureVersionService(ctx, s, b.version) : s.name;
+    const svcName = b.version ? ctx.versionService(s, b.version) : s.name;
     return { ...meshServiceRef(svcName, s.namespace, fromNamespace), port: b.port ?? mainPort(s) };
   }
   if (target.type === 'external') {

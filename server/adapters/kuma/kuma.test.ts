@@ -1,42 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { parsePattern, type TPattern } from '@/patterns/language';
-import type { TManifest } from '../types';
+import { bookinfoServices, findAll, pattern, reviewsRoute, specOf, SPLIT_RULE } from '../_testing/fixtures';
 import { kumaAdapter } from './index';
 
-function pattern(spec: string): TPattern {
-  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: deployment}\nspec:\n${spec}`;
-  const r = parsePattern(text);
-  if (!r.pattern) throw new Error(JSON.stringify(r.diagnostics));
-  return r.pattern;
-}
-const of = (ms: TManifest[], kind: string) => ms.filter((m) => m.kind === kind);
-const spec = (m: TManifest | undefined): any => m?.spec;
 
-const canary = pattern(`
-  services:
-    - {name: productpage, calls: [reviews]}
-    - {name: reviews, ports: [9080], versions: [v1, v2]}
-  routes:
-    - service: reviews
-      rules:
-        - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
-`);
+const canary = pattern(bookinfoServices({ reviews: 9080 }) + reviewsRoute(SPLIT_RULE));
 
 describe('kuma adapter', () => {
   it('splits 90/10 onto per-version MeshServices', () => {
     const { manifests } = kumaAdapter.render(canary);
-    const [route] = of(manifests, 'MeshHTTPRoute');
+    const [route] = findAll(manifests, 'MeshHTTPRoute');
     expect(route?.metadata.namespace).toBe('default');
     expect(route?.metadata.labels).toMatchObject({ 'kuma.io/mesh': 'default' });
-    expect(spec(route).targetRef).toEqual({ kind: 'Mesh' });
-    expect(spec(route).to[0].targetRef).toEqual({ kind: 'MeshService', name: 'reviews' });
-    expect(spec(route).to[0].rules[0].default.backendRefs).toEqual([
+    expect(specOf(route).targetRef).toEqual({ kind: 'Mesh' });
+    expect(specOf(route).to[0].targetRef).toEqual({ kind: 'MeshService', name: 'reviews' });
+    expect(specOf(route).to[0].rules[0].default.backendRefs).toEqual([
       { kind: 'MeshService', name: 'reviews-v1', port: 9080, weight: 90 },
       { kind: 'MeshService', name: 'reviews-v2', port: 9080, weight: 10 },
     ]);
     const v2 = manifests.find((m) => m.kind === 'Service' && m.metadata.name === 'reviews-v2');
-    expect(spec(v2).selector).toEqual({ app: 'reviews', version: 'v2' });
-    expect(spec(manifests.find((m) => m.kind === 'Mesh')).meshServices).toEqual({ mode: 'Exclusive' });
+    expect(specOf(v2).selector).toEqual({ app: 'reviews', version: 'v2' });
+    expect(specOf(manifests.find((m) => m.kind === 'Mesh')).meshServices).toEqual({ mode: 'Exclusive' });
   });
 
   it('renders rule retries and timeouts as MeshRetry/MeshTimeout on the rule route', () => {
@@ -53,13 +36,13 @@ describe('kuma adapter', () => {
         - backends: [{service: reviews}]
 `);
     const { manifests } = kumaAdapter.render(p);
-    const routes = of(manifests, 'MeshHTTPRoute');
+    const routes = findAll(manifests, 'MeshHTTPRoute');
     expect(routes).toHaveLength(2);
-    const [retry] = of(manifests, 'MeshRetry');
-    expect(spec(retry).to[0].targetRef).toEqual({ kind: 'MeshHTTPRoute', name: routes[0]?.metadata.name });
-    expect(spec(retry).to[0].default.http).toEqual({ numRetries: 3, perTryTimeout: '500ms', backOff: { baseInterval: '25ms' }, retryOn: ['5XX', 'Reset'] });
-    const [timeout] = of(manifests, 'MeshTimeout');
-    expect(spec(timeout).to[0].default).toEqual({ http: { requestTimeout: '2s' } });
+    const [retry] = findAll(manifests, 'MeshRetry');
+    expect(specOf(retry).to[0].targetRef).toEqual({ kind: 'MeshHTTPRoute', name: routes[0]?.metadata.name });
+    expect(specOf(retry).to[0].default.http).toEqual({ numRetries: 3, perTryTimeout: '500ms', backOff: { baseInterval: '25ms' }, retryOn: ['5XX', 'Reset'] });
+    const [timeout] = findAll(manifests, 'MeshTimeout');
+    expect(specOf(timeout).to[0].default).toEqual({ http: { requestTimeout: '2s' } });
   });
 
   it('allow with no rules denies everything; allow rules deny the rest', () => {
@@ -74,16 +57,16 @@ describe('kuma adapter', () => {
       rules: [{from: {services: [orders]}}]
 `);
     const { manifests, diagnostics } = kumaAdapter.render(p);
-    const [nsWide, svc] = of(manifests, 'MeshTrafficPermission');
+    const [nsWide, svc] = findAll(manifests, 'MeshTrafficPermission');
     expect(nsWide?.metadata.namespace).toBe('shop');
-    expect(spec(nsWide)).toEqual({ targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } }] });
-    expect(spec(svc).targetRef).toEqual({ kind: 'Dataplane', labels: { app: 'payments' } });
-    expect(spec(svc).from).toEqual([
+    expect(specOf(nsWide)).toEqual({ targetRef: { kind: 'Mesh' }, from: [{ targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } }] });
+    expect(specOf(svc).targetRef).toEqual({ kind: 'Dataplane', labels: { app: 'payments' } });
+    expect(specOf(svc).from).toEqual([
       { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
       { targetRef: { kind: 'MeshSubset', tags: { 'kuma.io/service': 'orders_shop_svc_80' } }, default: { action: 'Allow' } },
     ]);
     // MeshTrafficPermission needs mTLS: permissive CA turned on, with a note.
-    expect(spec(manifests.find((m) => m.kind === 'Mesh')).mtls.backends[0].mode).toBe('PERMISSIVE');
+    expect(specOf(manifests.find((m) => m.kind === 'Mesh')).mtls.backends[0].mode).toBe('PERMISSIVE');
     expect(diagnostics.some((d) => d.code === 'ML4006')).toBe(true);
   });
 
@@ -94,10 +77,10 @@ describe('kuma adapter', () => {
     - {kind: MutualTLS}
     - {kind: MutualTLS, namespace: legacy, mode: permissive}
 `));
-    expect(spec(manifests.find((m) => m.kind === 'Mesh')).mtls).toEqual({ enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', mode: 'STRICT' }] });
-    const [tls] = of(manifests, 'MeshTLS');
+    expect(specOf(manifests.find((m) => m.kind === 'Mesh')).mtls).toEqual({ enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin', mode: 'STRICT' }] });
+    const [tls] = findAll(manifests, 'MeshTLS');
     expect(tls?.metadata.namespace).toBe('legacy');
-    expect(spec(tls).rules).toEqual([{ default: { mode: 'Permissive' } }]);
+    expect(specOf(tls).rules).toEqual([{ default: { mode: 'Permissive' } }]);
   });
 
   it('renders circuit breaking, retries and rate limits', () => {
@@ -108,9 +91,9 @@ describe('kuma adapter', () => {
     - {kind: Retry, target: ratings, attempts: 2, on: [unavailable]}
     - {kind: RateLimit, target: ratings, requests: 50, interval: 1m}
 `));
-    expect(spec(of(manifests, 'MeshCircuitBreaker')[0]).to[0].default.outlierDetection).toMatchObject({ baseEjectionTime: '1m', detectors: { totalFailures: { consecutive: 3 } } });
-    expect(spec(of(manifests, 'MeshRetry')[0]).to[0].default.grpc).toEqual({ numRetries: 2, retryOn: ['Unavailable'] });
-    expect(spec(of(manifests, 'MeshRateLimit')[0]).rules[0].default.local.http).toEqual({ requestRate: { num: 50, interval: '1m' }, onRateLimit: { status: 429 } });
+    expect(specOf(findAll(manifests, 'MeshCircuitBreaker')[0]).to[0].default.outlierDetection).toMatchObject({ baseEjectionTime: '1m', detectors: { totalFailures: { consecutive: 3 } } });
+    expect(specOf(findAll(manifests, 'MeshRetry')[0]).to[0].default.grpc).toEqual({ numRetries: 2, retryOn: ['Unavailable'] });
+    expect(specOf(findAll(manifests, 'MeshRateLimit')[0]).rules[0].default.local.http).toEqual({ requestRate: { num: 50, interval: '1m' }, onRateLimit: { status: 429 } });
   });
 
   it('leaves unsupported features out without crashing', () => {

@@ -2,22 +2,18 @@
  * What every Linkerd renderer shares: lookups into the pattern, the output being built, the
  * diagnostics, and the few Linkerd conventions (identities, ports, names).
  */
-import type { TFeature } from '@/patterns/language/features';
-import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import type { TPolicy, TService } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
-import { PatternIndex } from '../shared/pattern-index';
-import type { TAdapterDiagnostic, TManifest } from '../types';
+import { MeshContext } from '../shared/mesh-context';
+import type { TManifest } from '../types';
+
+export { routeName, type TResolved } from '../shared/pattern-index';
+export { versionServiceName } from '../shared/version-services';
 
 export const POLICY_API = 'policy.linkerd.io';
 export const GATEWAY_API = 'gateway.networking.k8s.io';
 /** Linkerd's trust domain: workload identities are `<sa>.<ns>.serviceaccount.identity.linkerd.<domain>`. */
 export const TRUST_DOMAIN = 'cluster.local';
-
-export type TResolved =
-  | { type: 'service'; service: TService }
-  | { type: 'gateway'; gateway: TGateway }
-  | { type: 'external'; external: TExternalService }
-  | { type: 'none' };
 
 /** One inbound port of a service, as Linkerd's Server sees it (the pod's port). */
 export interface TServerPort {
@@ -29,46 +25,8 @@ export interface TServerPort {
   protocol: TService['protocol'];
 }
 
-export class LinkerdContext {
-  readonly manifests: TManifest[] = [];
-  readonly diagnostics: TAdapterDiagnostic[] = [];
-  readonly services = new Map<string, TService>();
-  readonly gateways = new Map<string, TGateway>();
-  readonly externals = new Map<string, TExternalService>();
-  readonly routes = new Map<string, TRoute>();
-  /** Policies by kind and attachment, callers, routes per service: built once per render. */
-  readonly index: PatternIndex;
-
-  constructor(readonly pattern: TPattern) {
-    this.index = new PatternIndex(pattern);
-    for (const s of pattern.spec.services) this.services.set(s.name, s);
-    for (const g of pattern.spec.gateways) this.gateways.set(g.name, g);
-    for (const e of pattern.spec.externalServices) this.externals.set(e.name, e);
-    for (const r of pattern.spec.routes) this.routes.set(routeName(r), r);
-  }
-
-  get patternName(): string {
-    return this.pattern.metadata.name;
-  }
-
-  push(...ms: TManifest[]): void {
-    this.manifests.push(...ms);
-  }
-
-  approx(message: string, path: (string | number)[], severity: 'warning' | 'info' = 'warning', feature?: TFeature): void {
-    this.diagnostics.push({ code: 'ML4006', severity, message, path, ...(feature ? { feature } : {}) });
-  }
-
-  resolve(name: string | undefined): TResolved {
-    if (!name) return { type: 'none' };
-    const service = this.services.get(name);
-    if (service) return { type: 'service', service };
-    const gateway = this.gateways.get(name);
-    if (gateway) return { type: 'gateway', gateway };
-    const external = this.externals.get(name);
-    if (external) return { type: 'external', external };
-    return { type: 'none' };
-  }
+export class LinkerdContext extends MeshContext {
+  readonly routes = this.index.routes;
 
   /** The service a policy applies to: its target, or the service of its route. */
   policyService(p: TPolicy): TService | undefined {
@@ -84,15 +42,6 @@ export class LinkerdContext {
   namespaceOf(name: string, fallback: string): string {
     return this.services.get(name)?.namespace ?? fallback;
   }
-}
-
-export function routeName(r: TRoute): string {
-  return r.name ?? (r.gateway ? `${r.service}-${r.gateway}` : r.service);
-}
-
-/** Name of the per-version Service Linkerd splits traffic across. */
-export function versionServiceName(service: string, version: string): string {
-  return objectName(service, version);
 }
 
 /** The pod ports of a service (what a Server selects), one per distinct target port. */

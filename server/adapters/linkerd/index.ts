@@ -8,6 +8,7 @@
  */
 import type { TPattern } from '@/patterns/language/schema';
 import { jsonCopy } from '../shared/json-copy';
+import { renderVersionServices, routedVersions } from '../shared/version-services';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { linkerdCapabilities } from './capabilities';
 import { renderAnnotations } from './annotations';
@@ -18,11 +19,11 @@ import { renderRateLimits } from './rate-limit';
 import { renderRoutes } from './routes';
 import { renderSecurity } from './security';
 import { renderServiceProfiles } from './service-profile';
-import { renderVersionServices } from './version-services';
 
 export function renderLinkerd(pattern: TPattern): TRenderResult {
   const ctx = new LinkerdContext(pattern);
-  renderVersionServices(ctx);
+  // Linkerd splits traffic across Services, not subsets: one `<service>-<version>` per routed version.
+  ctx.push(...renderVersionServices(pattern, routedVersions(pattern)));
   renderSecurity(ctx);
   renderRateLimits(ctx);
   const profiled = renderServiceProfiles(ctx);

@@ -10,6 +10,7 @@
  */
 import type { TMatch, TRoute, TRouteRule, TService } from '@/patterns/language/schema';
 import { durationMs, goDuration, objectName } from '../shared/k8s';
+import { escapeRegex } from '../shared/text';
 import { GATEWAY_API, type LinkerdContext, meta, routeName, versionServiceName } from './context';
 import { egressNetworkRef } from './egress';
 import { requestTimeoutOf, retryAnnotations, retryOf, retryPolicyFor, timeoutAnnotations, timeoutPolicyFor } from './retries';
@@ -272,9 +273,6 @@ export function stringMatches(ms: Record<string, TStringMatch>, _what: 'header' 
   });
 }
 
-export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function headerFilter(ops: NonNullable<NonNullable<TRouteRule['headers']>['request']>): Record<string, unknown> {
   const pairs = (m: Record<string, string>) => Object.entries(m).map(([name, value]) => ({ name, value }));

@@ -10,7 +10,7 @@ import type { TMatch, TPolicy, TRoute, TService } from '@/patterns/language/sche
 import { durationMs, goDuration, serviceHost } from '../shared/k8s';
 import { type LinkerdContext, meta, routeName, versionServiceName } from './context';
 import { requestTimeoutOf, retryOf, retryPolicyFor, timeoutPolicyFor } from './retries';
-import { escapeRegex } from './routes';
+import { escapeRegex } from '../shared/text';
 
 type TBudget = Extract<TPolicy, { kind: 'RetryBudget' }>;
 

@@ -1,10 +1,15 @@
 /** Shared state of one Open Service Mesh render. */
 import type { TFeature } from '@/patterns/language/features';
-import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import type { TPolicy, TRoute, TService } from '@/patterns/language/schema';
 import { jsonCopy } from '../shared/json-copy';
-import { objectName } from '../shared/k8s';
-import { PatternIndex } from '../shared/pattern-index';
-import type { TAdapterDiagnostic, TManifest } from '../types';
+import { MeshContext } from '../shared/mesh-context';
+import type { TPath } from '../shared/pattern-index';
+import { versionKey, versionServiceName } from '../shared/version-services';
+import type { TAdapterDiagnostic } from '../types';
+
+export type { TPath } from '../shared/pattern-index';
+export { routeName } from '../shared/pattern-index';
+export { compact, escapeRegex } from '../shared/text';
 
 export const SPLIT = 'split.smi-spec.io/v1alpha2';
 export const ACCESS = 'access.smi-spec.io/v1alpha3';
@@ -13,32 +18,16 @@ export const POLICY = 'policy.openservicemesh.io/v1alpha1';
 export const CONFIG = 'config.openservicemesh.io/v1alpha2';
 
 export type TJson = Record<string, unknown>;
-export type TPath = (string | number)[];
 
-export class OsmContext {
-  readonly services: Map<string, TService>;
-  readonly gateways: Map<string, TGateway>;
-  readonly externals: Map<string, TExternalService>;
-  readonly routes: Map<string, TRoute>;
-  readonly diagnostics: TAdapterDiagnostic[] = [];
-  readonly manifests: TManifest[] = [];
+export class OsmContext extends MeshContext {
+  readonly routes = this.index.routes;
   /** Fields of the mesh-wide MeshConfig osm-mesh-config this pattern needs. */
   readonly meshConfig: { traffic?: TJson; observability?: TJson; featureFlags?: TJson } = {};
   /** Per-version Services needed (key `<service>/<version>`). */
   readonly versionServices = new Set<string>();
-  /** Callers, services per namespace, policies by kind: built once per render. */
-  readonly index: PatternIndex;
   private serviceNames?: string[];
 
-  constructor(readonly pattern: TPattern) {
-    this.index = new PatternIndex(pattern);
-    const { spec } = pattern;
-    this.services = new Map(spec.services.map((s) => [s.name, s]));
-    this.gateways = new Map(spec.gateways.map((g) => [g.name, g]));
-    this.externals = new Map(spec.externalServices.map((e) => [e.name, e]));
-    this.routes = new Map(spec.routes.map((r) => [routeName(r), r]));
-  }
-
+  /** The pattern's name (patternName). */
   get name(): string {
     return this.pattern.metadata.name;
   }
@@ -57,17 +46,13 @@ export class OsmContext {
   }
 
   policyTarget(p: TPolicy): { name?: string; route?: TRoute } {
-    if (p.route) {
-      const route = this.routes.get(p.route);
-      return { name: route?.service, route };
-    }
-    return { name: p.target };
+    return this.index.policyTarget(p);
   }
 
-  /** The Kubernetes Service that selects one version (rendered by version-services.ts). */
+  /** The Kubernetes Service that selects one version (rendered by renderVersionServices in traffic.ts). */
   versionService(service: string, version: string): string {
-    this.versionServices.add(`${service}/${version}`);
-    return objectName(service, version);
+    this.versionServices.add(versionKey(service, version));
+    return versionServiceName(service, version);
   }
 
   feature(section: 'traffic' | 'observability' | 'featureFlags', fields: TJson) {
@@ -75,7 +60,7 @@ export class OsmContext {
   }
 
   diag(path: TPath, message: string, feature?: TFeature, severity: TAdapterDiagnostic['severity'] = 'warning') {
-    this.diagnostics.push({ code: 'ML4006', severity, message, path, ...(feature ? { feature } : {}) });
+    this.approx(message, path, severity, feature);
   }
 
   add(apiVersion: string, kind: string, name: string, namespace: string, spec: TJson) {
@@ -83,14 +68,3 @@ export class OsmContext {
   }
 }
 
-export function routeName(r: TRoute): string {
-  return r.name ?? (r.gateway ? `${r.service}-${r.gateway}` : r.service);
-}
-
-export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-export function compact<T extends TJson>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

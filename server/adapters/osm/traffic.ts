@@ -6,7 +6,7 @@
 import type { TFeature } from '@/patterns/language/features';
 import type { TPolicy, TRouteRule, TService } from '@/patterns/language/schema';
 import { durationMs, goDuration, objectName, serviceHost } from '../shared/k8s';
-import { versionLabels } from '../shared/workloads';
+import { renderVersionServices as renderSharedVersionServices } from '../shared/version-services';
 import { compact, type OsmContext, POLICY, routeName, SPLIT, type TJson, type TPath } from './context';
 
 type TRetry = NonNullable<TRouteRule['retries']>;
@@ -49,33 +49,9 @@ export function renderSplits(ctx: OsmContext) {
   });
 }
 
-/** One Service per referenced version, selecting that version's pods (like the apex Service). */
+/** One Service per referenced version, selecting that version's pods (like the apex Service), in key order. */
 export function renderVersionServices(ctx: OsmContext) {
-  for (const key of [...ctx.versionServices].sort()) {
-    const [service, version] = key.split('/') as [string, string];
-    const s = ctx.services.get(service);
-    const v = s?.versions.find((x) => x.name === version);
-    if (!s || !v) continue;
-    ctx.manifests.push({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: objectName(service, version), namespace: s.namespace, labels: { app: service, version } },
-      spec: { selector: { app: service, ...versionLabels(s, v) }, ports: ports(s) },
-    });
-  }
-}
-
-function ports(s: TService): TJson[] {
-  return s.ports.map((p, i) => {
-    const proto = p.protocol ?? s.protocol;
-    return {
-      name: p.name ?? `${proto}-${i === 0 ? 'main' : p.port}`,
-      port: p.port,
-      targetPort: p.targetPort ?? 8080,
-      protocol: 'TCP',
-      appProtocol: proto === 'http2' ? 'kubernetes.io/h2c' : proto === 'grpc' ? 'grpc' : proto === 'tcp' ? 'tcp' : 'http',
-    };
-  });
+  ctx.push(...renderSharedVersionServices(ctx.pattern, ctx.versionServices, { order: 'key' }));
 }
 
 /** Retry policies: one per caller ServiceAccount → the target Service (OSM scopes retries by source). */

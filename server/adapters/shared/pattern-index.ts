@@ -6,9 +6,37 @@
  * An index belongs to one render: the pattern must not change while it is used. Every list keeps
  * the pattern's order; the lists are shared between calls, so callers must not modify them.
  */
-import type { TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
+import type { TExternalService, TGateway, TPattern, TPolicy, TRoute, TService } from '@/patterns/language/schema';
 
 export type TPolicyOf<K extends TPolicy['kind']> = Extract<TPolicy, { kind: K }>;
+
+/** A path into the pattern document (`['spec', 'policies', 3]`), as diagnostics carry it. */
+export type TPath = (string | number)[];
+
+/** A policy with its position in spec.policies and its document path (see PatternIndex.policyEntries). */
+export interface TIndexedPolicy<P extends TPolicy = TPolicy> {
+  policy: P;
+  index: number;
+  path: TPath;
+}
+
+/** A route with its position in spec.routes. */
+export interface TRouteEntry {
+  route: TRoute;
+  index: number;
+}
+
+/** What a name of the pattern refers to: a service, a gateway, an external service, or nothing known. */
+export type TResolved =
+  | { type: 'service'; service: TService }
+  | { type: 'gateway'; gateway: TGateway }
+  | { type: 'external'; external: TExternalService }
+  | { type: 'none' };
+
+/** The name a route is referred to by (policies' `route:`): explicit, or `<service>[-<gateway>]`. */
+export function routeName(route: TRoute): string {
+  return route.name ?? (route.gateway ? `${route.service}-${route.gateway}` : route.service);
+}
 
 /** A policy with its position in spec.policies. */
 export interface TPolicyAt<P extends TPolicy = TPolicy> {
@@ -36,8 +64,93 @@ export class PatternIndex {
   private namespaces?: Map<string, TService[]>;
   private meshRoutes?: Map<string, TRoute[]>;
   private routePositions?: Map<TRoute, number>;
+  private entries?: Map<TPolicy['kind'], TIndexedPolicy[]>;
+  private byName?: {
+    services: Map<string, TService>;
+    gateways: Map<string, TGateway>;
+    externals: Map<string, TExternalService>;
+    routes: Map<string, TRoute>;
+  };
+  private routesByName?: Map<string, TRouteEntry>;
 
   constructor(readonly pattern: TPattern) {}
+
+  private names(): NonNullable<PatternIndex['byName']> {
+    if (!this.byName) {
+      const { spec } = this.pattern;
+      // Map semantics on purpose: a repeated name keeps its first position and its last value.
+      this.byName = {
+        services: new Map(spec.services.map((s) => [s.name, s])),
+        gateways: new Map(spec.gateways.map((g) => [g.name, g])),
+        externals: new Map(spec.externalServices.map((e) => [e.name, e])),
+        routes: new Map(spec.routes.map((r) => [routeName(r), r])),
+      };
+    }
+    return this.byName;
+  }
+
+  /** Services by name (the last one of a repeated name). */
+  get services(): ReadonlyMap<string, TService> {
+    return this.names().services;
+  }
+
+  /** Gateways by name (the last one of a repeated name). */
+  get gateways(): ReadonlyMap<string, TGateway> {
+    return this.names().gateways;
+  }
+
+  /** External services by name (the last one of a repeated name). */
+  get externals(): ReadonlyMap<string, TExternalService> {
+    return this.names().externals;
+  }
+
+  /** Routes by routeName (the last one of a repeated name, at the first one's position). */
+  get routes(): ReadonlyMap<string, TRoute> {
+    return this.names().routes;
+  }
+
+  /** Like `routes`, each with its position in spec.routes. */
+  get routeEntries(): ReadonlyMap<string, TRouteEntry> {
+    if (!this.routesByName) {
+      this.routesByName = new Map();
+      this.pattern.spec.routes.forEach((route, index) => this.routesByName!.set(routeName(route), { route, index }));
+    }
+    return this.routesByName;
+  }
+
+  /** What `name` refers to: a service first, then a gateway, then an external service. */
+  resolve(name: string | undefined): TResolved {
+    if (!name) return { type: 'none' };
+    const { services, gateways, externals } = this.names();
+    const service = services.get(name);
+    if (service) return { type: 'service', service };
+    const gateway = gateways.get(name);
+    if (gateway) return { type: 'gateway', gateway };
+    const external = externals.get(name);
+    if (external) return { type: 'external', external };
+    return { type: 'none' };
+  }
+
+  /**
+   * The service name a policy's `target` or `route` points at, and the route when it is
+   * route-attached (`route` wins; the route may be a gateway route, or unknown).
+   */
+  policyTarget(p: TPolicy): { name?: string; route?: TRoute } {
+    if (p.route) {
+      const route = this.routes.get(p.route);
+      return { name: route?.service, route };
+    }
+    return { name: p.target };
+  }
+
+  /** The policies of one kind with their position and document path, in pattern order. */
+  policyEntries<K extends TPolicy['kind']>(kind: K): readonly TIndexedPolicy<TPolicyOf<K>>[] {
+    if (!this.entries) {
+      this.entries = new Map();
+      this.pattern.spec.policies.forEach((policy, index) => push(this.entries!, policy.kind, { policy, index, path: ['spec', 'policies', index] }));
+    }
+    return (this.entries.get(kind) ?? NONE) as readonly TIndexedPolicy<TPolicyOf<K>>[];
+  }
 
   /** The policies of one kind, in pattern order. */
   policiesOf<K extends TPolicy['kind']>(kind: K): readonly TPolicyAt<TPolicyOf<K>>[] {

@@ -5,6 +5,21 @@ import { commonLabels, durationMs, objectName, serviceHost } from './k8s';
 export const SAMPLE_APP_CONFIGMAP = 'meshloom-sample-app';
 export const SAMPLE_APP_IMAGE = 'node:20-alpine';
 
+/**
+ * The ports of a Service selecting a service's pods (its workload Service, or a per-version one):
+ * named `<protocol>-main` for the first and `<protocol>-<port>` for the others unless named,
+ * targeting 8080 (the sample app) unless told, with the protocol as appProtocol (`http2` as h2c).
+ */
+export function servicePorts(s: TService): { name: string; port: number; targetPort: number; protocol: 'TCP'; appProtocol: string }[] {
+  return s.ports.map((p, i) => ({
+    name: p.name ?? `${appProtocolPrefix(p.protocol ?? s.protocol)}-${i === 0 ? 'main' : p.port}`,
+    port: p.port,
+    targetPort: p.targetPort ?? 8080,
+    protocol: 'TCP',
+    appProtocol: appProtocol(p.protocol ?? s.protocol),
+  }));
+}
+
 /** Pod labels that select one version of a service. */
 export function versionLabels(service: TService, version: TService['versions'][number]): Record<string, string> {
   return version.labels ?? { version: version.name };
@@ -46,13 +61,7 @@ function workloadBase(pattern: TPattern, sampleAppSource: string): TWorkloadBase
         metadata: { name: s.name, namespace: s.namespace, labels: { ...labels, ...app, ...s.labels } },
         spec: {
           selector: app,
-          ports: s.ports.map((p, i) => ({
-            name: p.name ?? `${appProtocolPrefix(p.protocol ?? s.protocol)}-${i === 0 ? 'main' : p.port}`,
-            port: p.port,
-            targetPort: p.targetPort ?? 8080,
-            protocol: 'TCP',
-            appProtocol: appProtocol(p.protocol ?? s.protocol),
-          })),
+          ports: servicePorts(s),
         },
       },
     ];

@@ -6,16 +6,18 @@
  */
 import type { TPattern } from '@/patterns/language/schema';
 import { jsonCopy } from '../shared/json-copy';
+import { renderVersionServices, routedVersions } from '../shared/version-services';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderAccess } from './access';
 import { smiCapabilities } from './capabilities';
 import { SmiContext } from './context';
 import { renderTrafficSplits } from './traffic-split';
-import { renderVersionServices } from './version-services';
 
 export function renderSmi(pattern: TPattern): TRenderResult {
   const ctx = new SmiContext(pattern);
-  renderVersionServices(ctx);
+  // TrafficSplit backends are Services: one `<service>-<version>` per routed version (the
+  // pattern's service itself is the apex of the split).
+  ctx.push(...renderVersionServices(pattern, routedVersions(pattern)));
   renderTrafficSplits(ctx);
   renderAccess(ctx);
   // Cloned: rendered objects share no arrays with each other or with the pattern.

@@ -1,34 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parsePattern } from '@/patterns/language';
-import type { TPattern } from '@/patterns/language/schema';
+import { bookinfoServices, findAll as find, one, pattern, reviewsRoute, SPLIT_RULE } from '../_testing/fixtures';
 import { renderWithAdapter } from '../render';
-import type { TManifest } from '../types';
 import { smiAdapter } from './index';
 
-function pattern(spec: string): TPattern {
-  const text = `apiVersion: meshloom.dev/v1alpha1\nkind: Pattern\nmetadata: {name: t, title: T, category: deployment}\nspec:\n${spec}`;
-  const parsed = parsePattern(text);
-  if (!parsed.pattern) throw new Error(JSON.stringify(parsed.diagnostics));
-  return parsed.pattern;
-}
-
-const find = (ms: TManifest[], kind: string, name?: string) => ms.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
-const one = (ms: TManifest[], kind: string, name?: string) => {
-  const found = find(ms, kind, name);
-  expect(found, `${kind} ${name ?? ''}`).toHaveLength(1);
-  return found[0] as TManifest & { spec: any };
-};
-
-const canary = pattern(`
-  services:
-    - {name: productpage, calls: [reviews]}
-    - {name: reviews, versions: [v1, v2]}
-  routes:
-    - service: reviews
-      rules:
-        - {name: opt-in, match: {headers: {x-canary: always}, method: GET}, backends: [{version: v2}]}
-        - backends: [{version: v1, weight: 90}, {version: v2, weight: 10}]
-`);
+const canary = pattern(bookinfoServices() + reviewsRoute('{name: opt-in, match: {headers: {x-canary: always}, method: GET}, backends: [{version: v2}]}', SPLIT_RULE));
 
 describe('smi adapter: traffic split', () => {
   it('splits 90/10 across per-version Services with the pattern service as apex', () => {

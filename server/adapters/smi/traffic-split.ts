@@ -8,7 +8,7 @@
 import type { TMatch, TRoute, TRouteRule } from '@/patterns/language/schema';
 import { objectName } from '../shared/k8s';
 import { escapeRegex, routeName, type SmiContext, SPECS_API, SPLIT_API } from './context';
-import { versionServiceName } from './version-services';
+import { versionServiceName } from '../shared/version-services';
 
 type TStringMatch = NonNullable<TMatch['headers']>[string];
 
