@@ -63,6 +63,9 @@ test('connecting two services creates a route; a bad reference is marked in YAML
   await expect(badge).toBeVisible();
   await expect(badge).toHaveAttribute('aria-label', /unknown version/);
 
+  // Clicking the badge moves the YAML cursor to the problem's line.
+  await badge.click();
+  await expect.poll(() => page.evaluate(() => (window.__meshloomYaml as unknown as { editor: { getPosition(): { lineNumber: number } } }).editor.getPosition().lineNumber)).toBe(lineOfV9);
   // Clicking the problem reveals it; undo (outside the editor) restores the good text.
   await page.getByTestId('tab-problems').click();
   await expect(page.getByTestId('problems')).toContainText('ML3002');

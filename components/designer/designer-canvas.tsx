@@ -151,6 +151,16 @@ export function DesignerCanvas() {
     [store],
   );
 
+  // Clicking a problem badge shows the problem's line in the YAML (and the marker there).
+  const onNodeClick = useCallback(
+    (event: React.MouseEvent, node: TPatternFlowNode) => {
+      if (!(event.target as HTMLElement).closest('.ml-problem')) return;
+      const problem = store.getState().problems[node.id];
+      if (problem) store.getState().revealPath(problem.first.path);
+    },
+    [store],
+  );
+
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.source || !c.target) return;
@@ -236,6 +246,7 @@ export function DesignerCanvas() {
         onNodesChange={onNodesChange}
         onNodeDragStop={onNodeDragStop}
         onConnect={onConnect}
+        onNodeClick={onNodeClick}
         onSelectionChange={onSelectionChange}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
