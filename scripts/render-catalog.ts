@@ -3,9 +3,9 @@
 //   then: node ../shared/tools/validate-manifests.mjs OUTDIR/*.yaml
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { stringify } from 'yaml';
 import { parsePattern } from '@/patterns/language';
 import { renderWithAdapter } from '@/server/adapters/render';
+import { manifestsToYaml } from '@/server/adapters/shared/manifests-yaml';
 import type { TMeshAdapter } from '@/server/adapters/types';
 import { loadSampleAppSource } from '@/server/workload/sample-app-source';
 
@@ -29,7 +29,7 @@ for (const file of inputs) {
   }
   const result = renderWithAdapter(adapter, parsed.pattern, { sampleAppSource: loadSampleAppSource() });
   diagnostics += result.diagnostics.length;
-  writeFileSync(join(out, basename(file)), result.manifests.map((m) => stringify(m)).join('---\n'));
+  writeFileSync(join(out, basename(file)), manifestsToYaml(result.manifests));
   for (const d of result.diagnostics) if (d.severity !== 'info') console.log(`${basename(file)}: ${d.code} ${d.message}`);
 }
 console.log(`${inputs.length} patterns rendered for ${mesh} into ${out} (${diagnostics} diagnostics)`);

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { parsePattern } from '../../patterns/language/index';
 import { getAdapter, isMeshId, KUBERNETES_MESHES } from '../../server/adapters/registry';
 import { renderWithAdapter } from '../../server/adapters/render';
+import { manifestsToYaml } from '../../server/adapters/shared/manifests-yaml';
 import { loadSampleAppSource } from '../../server/workload/sample-app-source';
 import { parseArgs } from '../args';
 import { createIncludeLoader, findCatalogDir, paramsFromOptions, readBytes, UnreadableFileError } from '../files';
@@ -48,7 +48,7 @@ const render: TCommand = {
         if (d.severity === 'info') continue;
         io.stderr(`${path.normalize(file)}: ${m}: ${d.code} ${d.severity}: ${d.message}\n`);
       }
-      const yaml = result.manifests.map((x) => stringify(x, { lineWidth: 0 })).join('---\n');
+      const yaml = manifestsToYaml(result.manifests);
       if (out) {
         mkdirSync(path.resolve(io.cwd, out), { recursive: true });
         const target = path.join(path.resolve(io.cwd, out), `${parsed.pattern.metadata.name}.${m}.yaml`);

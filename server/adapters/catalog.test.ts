@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { manifestsToYaml } from './shared/manifests-yaml';
 import { featuresOf } from '@/patterns/language/features';
 import { loadSampleAppSource } from '@/server/workload/sample-app-source';
 import { HAS_SHARED, loadCatalog, REPO_ROOT, SHARED_DIR } from './_testing/catalog';
@@ -49,7 +49,7 @@ describe('the catalog on every mesh', () => {
   it.skipIf(!HAS_SHARED)('validates against the CRD schemas (one validator run over all files)', () => {
     const files = rendered.map((r) => {
       const file = path.join(dir, `${r.pattern}.${r.mesh}.yaml`);
-      writeFileSync(file, r.result.manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'));
+      writeFileSync(file, manifestsToYaml(r.result.manifests));
       return file;
     });
     const started = Date.now();

@@ -5,7 +5,6 @@
  * session persistence. Output validates against the standard-channel CRDs (v1.6).
  */
 import type { TPattern } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import { renderVersionServices } from '../shared/version-services';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderBackendTrafficPolicies } from './backend-traffic-policy';
@@ -23,7 +22,7 @@ export function renderGatewayApi(pattern: TPattern): TRenderResult {
   // Version Services last: routes and policies record which versions they reference. Gateway API
   // splits traffic between Services, not pod subsets: one `<service>-<version>` per routed version.
   const manifests = [...renderVersionServices(pattern, ctx.versionRefs), ...gateways, ...routes, ...renderReferenceGrants(routes), ...policies];
-  return { manifests: jsonCopy(manifests), diagnostics: ctx.diagnostics };
+  return { manifests, diagnostics: ctx.diagnostics };
 }
 
 export const gatewayApiAdapter: TMeshAdapter = {

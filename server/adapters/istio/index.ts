@@ -4,7 +4,6 @@
  * telemetry.istio.io (Telemetry), for sidecar-injected workloads.
  */
 import type { TPattern } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderAuthorizationPolicies } from './authorization-policy';
 import { istioCapabilities } from './capabilities';
@@ -30,7 +29,7 @@ export function renderIstio(pattern: TPattern): TRenderResult {
     ...renderRateLimits(ctx),
   ];
   // Plain data without shared references (so YAML output has no anchors/aliases).
-  return { manifests: jsonCopy(manifests), diagnostics: ctx.diagnostics };
+  return { manifests, diagnostics: ctx.diagnostics };
 }
 
 export const istioAdapter: TMeshAdapter = {

@@ -7,7 +7,6 @@
  * the workload objects by renderPattern).
  */
 import type { TPattern } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import { renderVersionServices, routedVersions } from '../shared/version-services';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { linkerdCapabilities } from './capabilities';
@@ -32,7 +31,7 @@ export function renderLinkerd(pattern: TPattern): TRenderResult {
   renderObservability(ctx);
   renderAnnotations(ctx);
   // Cloned: rendered objects share no arrays with each other or with the pattern.
-  return { manifests: jsonCopy(ctx.manifests), diagnostics: ctx.diagnostics };
+  return { manifests: ctx.manifests, diagnostics: ctx.diagnostics };
 }
 
 export const linkerdAdapter: TMeshAdapter = {

@@ -5,7 +5,6 @@
  * Linkerd's SMI extension…): it expresses traffic splits, matches and access control only.
  */
 import type { TPattern } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import { renderVersionServices, routedVersions } from '../shared/version-services';
 import type { TMeshAdapter, TRenderResult } from '../types';
 import { renderAccess } from './access';
@@ -21,7 +20,7 @@ export function renderSmi(pattern: TPattern): TRenderResult {
   renderTrafficSplits(ctx);
   renderAccess(ctx);
   // Cloned: rendered objects share no arrays with each other or with the pattern.
-  return { manifests: jsonCopy(ctx.manifests), diagnostics: ctx.diagnostics };
+  return { manifests: ctx.manifests, diagnostics: ctx.diagnostics };
 }
 
 export const smiAdapter: TMeshAdapter = {

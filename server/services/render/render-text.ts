@@ -1,8 +1,8 @@
-import { stringify } from 'yaml';
 import { parsePattern, type TDiagnostic } from '@/patterns/language';
 import type { TMeshId } from '@/patterns/language/schema';
 import { getAdapter } from '@/server/adapters/registry';
 import { renderWithAdapter } from '@/server/adapters/render';
+import { manifestsToYaml } from '@/server/adapters/shared/manifests-yaml';
 import type { TAdapterDiagnostic } from '@/server/adapters/types';
 import { loadSampleAppSource } from '@/server/workload/sample-app-source';
 import type { Db } from '@/server/db';
@@ -33,7 +33,7 @@ export async function renderText({ db, text, mesh, workloads = true }: { db: Db 
   const result = renderWithAdapter(getAdapter(mesh), parsed.pattern, { workloads, sampleAppSource: loadSampleAppSource() });
   return {
     mesh,
-    yaml: result.manifests.map((m) => stringify(m, { lineWidth: 0 })).join('---\n'),
+    yaml: manifestsToYaml(result.manifests),
     objects: result.manifests.map((m) => ({ kind: m.kind, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) })),
     diagnostics: result.diagnostics,
     patternDiagnostics: parsed.diagnostics,
