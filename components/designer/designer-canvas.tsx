@@ -16,7 +16,7 @@ import {
   type NodeChange,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { edgeTypes, type TRouteFlowEdge } from '@/components/canvas/edges';
 import { nodeTypes, type TPatternFlowNode } from '@/components/canvas/nodes';
 import { addInclude, addNode, addPolicy, connectNodes, moveNodes, type TNodeKind } from '@/patterns/language/document';
@@ -56,7 +56,7 @@ function savedPositions(graph: TPatternGraph, layout: Record<string, { x: number
 }
 
 /** The editable canvas: drag from the palette, connect to route, drag to move, select to edit. */
-export function DesignerCanvas() {
+export const DesignerCanvas = memo(function DesignerCanvas() {
   const store = useDesignerStore();
   const graph = useDesigner(selectGraph);
   const layout = useDesigner(selectLayout);
@@ -270,4 +270,4 @@ export function DesignerCanvas() {
       </ReactFlow>
     </div>
   );
-}
+});

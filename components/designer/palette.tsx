@@ -1,5 +1,5 @@
 'use client';
-import type { DragEvent } from 'react';
+import { memo, type DragEvent } from 'react';
 import { POLICY_KINDS, MESH_WIDE_POLICY_KINDS } from '@/patterns/language/schema';
 import { DRAG_TYPE, type TPaletteItem } from './designer-canvas';
 
@@ -15,7 +15,7 @@ function start(event: DragEvent, item: TPaletteItem) {
 }
 
 /** Components to drag onto the canvas: nodes, every policy kind, and catalog patterns to include. */
-export function Palette({ catalog, onActivate }: { catalog: { name: string; title: string }[]; onActivate: (item: TPaletteItem) => void }) {
+export const Palette = memo(function Palette({ catalog, onActivate }: { catalog: { name: string; title: string }[]; onActivate: (item: TPaletteItem) => void }) {
   return (
     <nav className="palette" aria-label="Palette">
       <h2>Components</h2>
@@ -72,4 +72,4 @@ export function Palette({ catalog, onActivate }: { catalog: { name: string; titl
       )}
     </nav>
   );
-}
+});
