@@ -4,7 +4,7 @@
  * highlighting, folding and search only. Load it through `@/components/editor`.
  */
 import { useEffect, useRef } from 'react';
-import { MANIFEST_MODEL_PREFIX, currentTheme, monaco, newModelUri, setupMonaco } from './monaco-setup';
+import { MANIFEST_MODEL_PREFIX, currentTheme, monaco, newModelUri, setupMonaco, EDITOR_HOST_STYLE } from './monaco-setup';
 
 export interface ManifestViewerProps {
   value: string;
@@ -63,7 +63,7 @@ export function ManifestViewer({ value, height = 420, ariaLabel = 'Rendered mani
       ref={hostRef}
       className="meshloom-manifest-viewer"
       data-testid={testId}
-      style={{ height, width: '100%', minHeight: 120, border: '1px solid var(--border, #8884)', borderRadius: 6, overflow: 'hidden' }}
+      style={{ ...EDITOR_HOST_STYLE, height }}
     />
   );
 }

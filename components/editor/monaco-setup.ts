@@ -77,3 +77,6 @@ export function currentTheme(): 'vs' | 'vs-dark' {
   if (typeof window === 'undefined' || typeof window.matchMedia !== 'function') return 'vs';
   return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'vs-dark' : 'vs';
 }
+
+/** The box every Monaco host element gets (the editor fills it). */
+export const EDITOR_HOST_STYLE = { width: '100%', minHeight: 120, border: '1px solid var(--border, #8884)', borderRadius: 6, overflow: 'hidden' } as const;

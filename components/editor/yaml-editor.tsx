@@ -5,7 +5,7 @@
  * (a `next/dynamic` wrapper), never directly from a page, so Monaco stays out of page bundles.
  */
 import { useEffect, useRef } from 'react';
-import { MARKER_OWNER, PATTERN_MODEL_PREFIX, currentTheme, monaco, newModelUri, setupMonaco } from './monaco-setup';
+import { MARKER_OWNER, PATTERN_MODEL_PREFIX, currentTheme, monaco, newModelUri, setupMonaco, EDITOR_HOST_STYLE } from './monaco-setup';
 
 export interface YamlMarker {
   line: number;
@@ -291,7 +291,7 @@ export function YamlEditor(props: YamlEditorProps) {
       ref={hostRef}
       className="meshloom-yaml-editor"
       data-testid={testId}
-      style={{ height, width: '100%', minHeight: 120, border: '1px solid var(--border, #8884)', borderRadius: 6, overflow: 'hidden' }}
+      style={{ ...EDITOR_HOST_STYLE, height }}
     />
   );
 }
