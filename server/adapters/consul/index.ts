@@ -7,7 +7,6 @@
  * `global` and Mesh the singleton `mesh`. Pattern features therefore merge into these entries.
  */
 import type { TPattern } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import type { TManifest, TMeshAdapter, TRenderResult } from '../types';
 import { consulCapabilities } from './capabilities';
 import { API_VERSION, ConsulContext, type TEntries, type TJson, subsetFilter } from './context';
@@ -47,15 +46,15 @@ export function renderConsul(pattern: TPattern): TRenderResult {
     const objName = name === '*' ? 'all-services' : name;
     manifests.push(entry('ServiceIntentions', objName, d.namespace, { destination: { name }, sources }));
   }
-  manifests.push(...[...ingress, ...external].map((m) => ({ ...m, spec: jsonCopy(m.spec as TJson) })));
+  manifests.push(...ingress, ...external);
   if (Object.keys(ctx.proxyDefaults).length) manifests.push(entry('ProxyDefaults', 'global', 'default', ctx.proxyDefaults));
   if (Object.keys(ctx.mesh).length) manifests.push(entry('Mesh', 'mesh', 'default', ctx.mesh));
   return { manifests, diagnostics: ctx.diagnostics };
 }
 
 function entry(kind: string, name: string, namespace: string, spec: TJson): TManifest {
-  // A JSON copy: no object shared between entries (YAML would print anchors and aliases).
-  return { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec: jsonCopy(spec) };
+  // Objects shared between entries are fine: the manifest writer never prints anchors or aliases.
+  return { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec };
 }
 
 function serviceDefaults(name: string, e: TEntries): TManifest {

@@ -1,7 +1,6 @@
 /** Shared state of one Open Service Mesh render. */
 import type { TFeature } from '@/patterns/language/features';
 import type { TPolicy, TRoute, TService } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import { MeshContext } from '../shared/mesh-context';
 import type { TPath } from '../shared/pattern-index';
 import { versionKey, versionServiceName } from '../shared/version-services';
@@ -64,7 +63,7 @@ export class OsmContext extends MeshContext {
   }
 
   add(apiVersion: string, kind: string, name: string, namespace: string, spec: TJson) {
-    this.manifests.push({ apiVersion, kind, metadata: { name, namespace }, spec: jsonCopy(spec) });
+    this.manifests.push({ apiVersion, kind, metadata: { name, namespace }, spec });
   }
 }
 

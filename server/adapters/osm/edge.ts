@@ -7,7 +7,6 @@
  *   an Authorization allows); the MeshConfig turns global egress off so only these pass.
  */
 import type { TGateway, TService } from '@/patterns/language/schema';
-import { jsonCopy } from '../shared/json-copy';
 import { objectName } from '../shared/k8s';
 import { compact, type OsmContext, POLICY, routeName, type TJson, type TPath } from './context';
 
@@ -62,7 +61,7 @@ export function renderIngress(ctx: OsmContext) {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
       metadata: { name, namespace: ns },
-      spec: jsonCopy(compact({ ingressClassName: gateway.name, tls: tls.length ? tls : undefined, rules }) as TJson),
+      spec: compact({ ingressClassName: gateway.name, tls: tls.length ? tls : undefined, rules }) as TJson,
     });
     ctx.add(POLICY, 'IngressBackend', name, ns, {
       backends: [...backends].map(([b, svc]) => ({ name: b, port: { number: svc.ports[0]?.targetPort ?? 8080, protocol: portProtocol(svc) } })),

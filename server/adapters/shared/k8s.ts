@@ -11,7 +11,11 @@ const SAFE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Kubernetes object names: DNS-1123 subdomain-safe, at most 63 characters, deterministic. */
 export function objectName(...parts: (string | number | undefined)[]): string {
-  const raw = parts.filter((p) => p !== undefined && p !== '').join('-');
+  let raw = '';
+  for (const p of parts) {
+    if (p === undefined || p === '') continue;
+    raw = raw === '' ? String(p) : `${raw}-${p}`;
+  }
   // Most names are already safe (lower-case words joined by single dashes): nothing to replace.
   const joined = SAFE_NAME.test(raw)
     ? raw

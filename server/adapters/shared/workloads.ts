@@ -28,11 +28,17 @@ export function versionLabels(service: TService, version: TService['versions'][n
 type TDeploymentBase = { metadata: TManifest['metadata']; replicas: number; selector: object; podLabels: Record<string, string>; podSpec: object };
 type TWorkloadBase = { namespaces: { name: string; configMap: TManifest }[]; services: { objects: TManifest[]; deployments: TDeploymentBase[] }[] };
 
-/** Built once per pattern (and sample-app text), shared by every mesh's render: deep-frozen, never mutated. */
+/** Built once per pattern (and sample-app text), shared by every mesh's render, never mutated. */
 const bases = new WeakMap<TPattern, Map<string, TWorkloadBase>>();
 
+/**
+ * Under test the shared objects are deep-frozen, so any adapter that mutates one fails loudly;
+ * elsewhere freezing would cost ~10% of a big render for a check the tests already make.
+ */
+const FREEZE_SHARED = typeof process !== 'undefined' && !!process.env.VITEST;
+
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (FREEZE_SHARED && value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }
@@ -112,7 +118,7 @@ function workloadBase(pattern: TPattern, sampleAppSource: string): TWorkloadBase
  * Namespace and the sample app's ConfigMap; per service a ServiceAccount (the mesh identity) and
  * a Service; per version a Deployment running the sample app (or the version's own image).
  * Every object's `metadata.labels` starts with the common labels (renderWithAdapter relies on it).
- * What does not depend on the mesh is built once per pattern and shared, deep-frozen: callers
+ * What does not depend on the mesh is built once per pattern and shared, never mutated (frozen under test): callers
  * derive new objects (merge patches) instead of changing these.
  */
 export function renderWorkloads(pattern: TPattern, opts: { sampleAppSource: string; decorations?: TMeshAdapter['workloadDecorations'] }): TManifest[] {
