@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
+# The local sandbox's data plane (HAProxy, with its Lua) and the certificate tooling it checks with.
+bash scripts/ensure-debian.sh haproxy:haproxy openssl:openssl
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 else

@@ -16,8 +16,12 @@ export const ZEnv = z.object({
   PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(65535).default(3000)),
   /** better-auth's signing secret; required in production by the auth layer, not here. */
   BETTER_AUTH_SECRET: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
-  /** Path of the kubeconfig used to deploy to a cluster (later). */
+  /** Path of the kubeconfig used to deploy to a cluster; read on the server only, never sent to a browser. */
   MESHLOOM_KUBECONFIG: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
+  /** The kubeconfig context to use (default: the kubeconfig's current-context). */
+  MESHLOOM_KUBE_CONTEXT: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
+  /** Where the local sandbox keeps its state, certificates and logs (relative paths from the repo root). */
+  MESHLOOM_SANDBOX_DIR: z.preprocess(emptyAsUnset, z.string().min(1).default('data/sandbox')),
   NODE_ENV: z.preprocess(emptyAsUnset, z.enum(['development', 'test', 'production']).default('development')),
 });
 export type Env = z.output<typeof ZEnv>;
