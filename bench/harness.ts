@@ -13,8 +13,8 @@ export interface TBenchSuite {
   run(): Promise<TBenchRow[]>;
 }
 
-/** Median wall time in ms of `fn` over `runs` runs, after `warmup` unmeasured runs. */
-export async function medianMs(fn: () => unknown | Promise<unknown>, runs: number, warmup = 1): Promise<number> {
+/** Wall times in ms of `fn` over `runs` runs, after `warmup` unmeasured runs. */
+export async function sampleMs(fn: () => unknown | Promise<unknown>, runs: number, warmup = 1): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -22,7 +22,12 @@ export async function medianMs(fn: () => unknown | Promise<unknown>, runs: numbe
     await fn();
     times.push(performance.now() - t0);
   }
-  return median(times);
+  return times;
+}
+
+/** Median wall time in ms of `fn` over `runs` runs, after `warmup` unmeasured runs. */
+export async function medianMs(fn: () => unknown | Promise<unknown>, runs: number, warmup = 1): Promise<number> {
+  return median(await sampleMs(fn, runs, warmup));
 }
 
 export function median(values: number[]): number {

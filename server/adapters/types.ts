@@ -41,7 +41,7 @@ export interface TRenderOptions {
 export interface TRenderResult {
   /**
    * In apply order. Objects that do not depend on the mesh (the sample workloads) are built once
-   * per pattern and shared between renders, deep-frozen: copy an object before changing it.
+   * per pattern and shared between renders (deep-frozen under test): copy an object before changing it.
    */
   manifests: TManifest[];
   diagnostics: TAdapterDiagnostic[];
