@@ -25,14 +25,33 @@ export function renderWithAdapter(adapter: TMeshAdapter, pattern: TPattern, opti
     options.workloads !== false && adapter.id !== 'haproxy'
       ? renderWorkloads(pattern, { sampleAppSource: options.sampleAppSource ?? '', decorations: adapter.workloadDecorations })
       : [];
-  const manifests = applyOverrides(mergeInto(workloads, own.manifests), pattern, adapter, diagnostics);
   const labels = commonLabels(pattern);
+  const manifests = applyOverrides(mergeInto(workloads, own.manifests), pattern, adapter, diagnostics);
+  if (options.workloads !== false && adapter.id !== 'haproxy') addMissingNamespaces(manifests, labels);
   manifests.forEach((m, i) => {
     // A workload object nothing was merged into has its own labels, common labels first already.
     if (i < workloads.length && m === workloads[i]) return;
     m.metadata.labels = withLabels(labels, m.metadata.labels);
   });
   return { manifests: sortManifests(manifests), diagnostics };
+}
+
+/** Namespaces that exist in every cluster or belong to a mesh's installation: never rendered by a pattern. */
+const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system', 'linkerd', 'consul', 'kuma-system', 'osm-system']);
+
+/**
+ * A Namespace for every namespace an object is rendered into (a gateway's `ingress`, say) that
+ * no service brought along, so a cluster can take the output as it is.
+ */
+function addMissingNamespaces(manifests: TManifest[], labels: Record<string, string>): void {
+  const have = new Set<string>();
+  for (const m of manifests) if (m.kind === 'Namespace' && m.apiVersion === 'v1') have.add(m.metadata.name);
+  for (const m of manifests) {
+    const ns = m.metadata.namespace;
+    if (ns === undefined || have.has(ns) || SYSTEM_NAMESPACES.has(ns)) continue;
+    have.add(ns);
+    manifests.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { ...labels } } });
+  }
 }
 
 /** `{ ...common, ...own }`, built faster (Object.assign) unless a key would set the prototype. */
