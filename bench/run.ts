@@ -6,8 +6,9 @@ import { adaptersBench } from './adapters';
 import { catalogPageBench } from './catalog-page';
 import { designerBench } from './designer';
 import { patternLanguageBench } from './pattern-language';
+import { sandboxBench } from './sandbox';
 
-const SUITES: TBenchSuite[] = [patternLanguageBench, adaptersBench, catalogPageBench, designerBench];
+const SUITES: TBenchSuite[] = [patternLanguageBench, adaptersBench, catalogPageBench, designerBench, sandboxBench];
 
 async function main() {
   const wanted = process.argv.slice(2);

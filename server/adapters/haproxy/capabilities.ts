@@ -38,6 +38,6 @@ export const haproxyCapabilities = {
   'access-log': full('log line with option httplog or a JSON log-format; response.code filters as set-log-level silent'),
   tracing: none("Debian's HAProxy 2.6 has the OpenTracing filter but no tracer plugin"),
   metrics: full('Prometheus exporter'),
-  grpc: partial('HTTP/2 (h2c) routing by path and headers; gRPC status codes are not retry conditions'),
+  grpc: partial('routing by path and headers; listeners take h2c (prior knowledge) and HTTP/1.1 and speak HTTP/1.1 to the workloads; gRPC status codes are not retry conditions'),
   tcp: full('mode tcp'),
 } satisfies TCapabilities;

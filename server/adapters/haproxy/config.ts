@@ -14,6 +14,7 @@
  * Gateways get one frontend per listener port; external services a frontend whose servers come
  * from the plan (loopback only, never a real external address).
  */
+import type { TFeature } from '@/patterns/language/features';
 import type { TGateway, TPattern, TPolicy, TRoute, TRouteRule, TService } from '@/patterns/language/schema';
 import { durationMs, goDuration } from '../shared/k8s';
 import { PatternIndex } from '../shared/pattern-index';
@@ -72,8 +73,8 @@ class Cfg {
     for (const e of pattern.spec.externalServices) this.externals.add(e.name);
   }
 
-  approx(message: string, path: TPath, severity: 'warning' | 'info' = 'warning'): void {
-    this.diagnostics.push({ code: 'ML4006', severity, message, path });
+  approx(message: string, path: TPath, severity: 'warning' | 'info' = 'warning', feature?: TFeature): void {
+    this.diagnostics.push({ code: 'ML4006', severity, message, path, ...(feature ? { feature } : {}) });
   }
 
   section(header: string, lines: string[]): void {
@@ -483,8 +484,13 @@ function renderBackend(c: Cfg, o: TBackendOpts): string {
 
 // --- authorization ----------------------------------------------------------------------------
 
-/** `http-request deny` lines for the Authorization policies of a service; caller from `sourceFetch`. */
-function authorizationLines(c: Cfg, s: TService, sourceFetch: string, mtls: boolean): string[] {
+/**
+ * `http-request deny` lines for the Authorization policies of a service or gateway `s`; caller
+ * from `sourceFetch`. `ports` are the logical ports the frontend stands for (a service's ports, or
+ * a gateway listener's port): the sandbox binds other port numbers, so a `to.ports` rule is
+ * decided here, not with dst_port.
+ */
+function authorizationLines(c: Cfg, s: { name: string; namespace: string }, sourceFetch: string, mtls: boolean, ports: number[]): string[] {
   const ps = c.policies('Authorization', s.name, { meshWide: true, namespace: s.namespace });
   if (ps.length === 0) return [];
   const ruleCond = (rule: P<'Authorization'>['rules'][number], path: TPath): string => {
@@ -506,8 +512,14 @@ function authorizationLines(c: Cfg, s: TService, sourceFetch: string, mtls: bool
       t.push(`{ path_reg ${q(`^(${alts.join('|')})`)} }`);
     }
     if (to?.methods?.length) t.push(`{ method ${to.methods.join(' ')} }`);
-    if (to?.ports?.length) t.push(`{ dst_port ${to.ports.join(' ')} }`);
-    void path;
+    if (to?.ports?.length) {
+      const listed = ports.filter((p) => to.ports?.includes(p));
+      if (listed.length === 0) t.push('FALSE');
+      else if (listed.length < ports.length) {
+        const note = `the sandbox serves every port of ${s.name} on one listener: a rule for ports ${to.ports.join(', ')} applies to all of them`;
+        if (!c.diagnostics.some((d) => d.message === note)) c.approx(note, [...path, 'to', 'ports'], 'info');
+      }
+    }
     return t.length ? t.join(' ') : 'TRUE';
   };
   const lines: string[] = [];
@@ -596,9 +608,11 @@ function renderServiceFrontend(c: Cfg, s: TService): void {
   const routes = [...c.index.meshRoutesOf(s.name)];
   const lines: string[] = [];
   if (tcp) lines.push('mode tcp');
-  lines.push(`bind ${LOOPBACK}:${port}${s.protocol === 'http2' || s.protocol === 'grpc' ? ' proto h2' : ''}`);
+  // No `proto h2`: HAProxy detects the HTTP/2 preface (h2c prior knowledge) on a clear bind by
+  // itself, and HTTP/1.1 callers (the sample workloads) must still get through.
+  lines.push(`bind ${LOOPBACK}:${port}`);
   lines.push(...accessLog(c, s.name, s.namespace, !tcp));
-  if (s.protocol === 'grpc') c.approx('gRPC is routed as HTTP/2 (h2c) by path and headers', path, 'info');
+  if (s.protocol === 'grpc') c.approx('gRPC is routed by path and headers; the listener takes HTTP/2 (h2c, prior knowledge) and HTTP/1.1, and speaks HTTP/1.1 to the workloads', path, 'info', 'grpc');
 
   if (tcp) {
     lines.push(...rateLimitLines(c, s.name, fe, 'tcp'));
@@ -612,7 +626,7 @@ function renderServiceFrontend(c: Cfg, s: TService): void {
     return;
   }
 
-  lines.push(...authorizationLines(c, s, `req.hdr(${SOURCE_HEADER})`, false));
+  lines.push(...authorizationLines(c, s, `req.hdr(${SOURCE_HEADER})`, false, s.ports.map((p) => p.port)));
   lines.push(...rateLimitLines(c, s.name, fe, 'http'));
   for (const f of c.policies('FaultInjection', s.name)) lines.push(...faultLines(c, f.p, ''));
   const mtls = !!c.mtlsMode(s);
@@ -747,7 +761,7 @@ function renderInbound(c: Cfg, s: TService): void {
       `bind ${LOOPBACK}:${port} ssl crt ${c.cert(`${s.name}.pem`)} ca-file ${c.cert('ca.pem')} verify required`,
       'no log',
       `http-request set-header ${SOURCE_HEADER} %[ssl_c_s_dn(CN)]`,
-      ...authorizationLines(c, s, 'ssl_c_s_dn(CN)', true),
+      ...authorizationLines(c, s, 'ssl_c_s_dn(CN)', true, s.ports.map((p) => p.port)),
     ];
     const eps = c.plan.workloads[`${s.name}/${v.name}`] ?? [];
     const be = `be_in_${id(s.name)}_${id(v.name)}`;
@@ -804,8 +818,10 @@ function renderGateway(c: Cfg, g: TGateway, path: TPath): void {
       bind += ` ssl crt ${c.cert(`${g.name}.pem`)}`;
       if (tlsListener.tls?.mode === 'mutual') bind += ` ca-file ${c.cert('ca.pem')} verify required`;
       if (tlsListener.tls?.credentialName) c.approx(`the sandbox serves ${g.name}.pem from the plan's certDir instead of secret ${tlsListener.tls.credentialName}`, [...path, 'listeners', g.listeners.indexOf(tlsListener), 'tls'], 'info');
-    } else if (first.protocol === 'grpc') bind += ' proto h2';
+    }
     const lines = [bind, ...accessLog(c, g.name, g.namespace, true)];
+    // The gateway's own access rules, on what the client says it is (before it speaks as the gateway).
+    lines.push(...authorizationLines(c, g, `req.hdr(${SOURCE_HEADER})`, false, [port]));
     lines.push(...rateLimitLines(c, g.name, fe, 'http'));
     for (const f of c.policies('FaultInjection', g.name)) lines.push(...faultLines(c, f.p, ''));
     // The gateway is the caller of its routes' services.

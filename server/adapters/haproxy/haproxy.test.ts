@@ -81,6 +81,36 @@ describe('haproxy adapter', () => {
     expect(section(cfg, 'frontend fe_payments')).toContain("http-request deny deny_status 403 unless { req.hdr(x-meshloom-source) -m str orders } { path_reg '^(/charges$)' } { method POST }");
   });
 
+  it('decides port rules by the service ports (the sandbox binds other port numbers) and guards gateways too', () => {
+    const cfg = cfgOf(
+      pattern(`
+  services: [{name: web, ports: [8080], calls: [api]}, {name: api, ports: [8080]}, {name: db, ports: [5432]}]
+  gateways: [{name: edge, listeners: [{port: 80}]}]
+  routes: [{service: web, gateway: edge, rules: [{backends: [{service: web}]}]}]
+  policies:
+    - {kind: Authorization}
+    - {kind: Authorization, target: api, rules: [{from: {services: [web]}, to: {ports: [8080]}}]}
+    - {kind: Authorization, target: db, rules: [{from: {services: [api]}, to: {ports: [9187]}}]}
+    - {kind: Authorization, target: edge, rules: [{to: {methods: [GET, POST]}}]}
+`),
+    );
+    expect(cfg).not.toContain('dst_port');
+    expect(section(cfg, 'frontend fe_api')).toContain('http-request deny deny_status 403 unless { req.hdr(x-meshloom-source) -m str web }');
+    expect(section(cfg, 'frontend fe_db')).toContain('http-request deny deny_status 403 unless { req.hdr(x-meshloom-source) -m str api } FALSE');
+    const gw = section(cfg, 'frontend fe_gw_edge_80');
+    const deny = gw.indexOf('http-request deny deny_status 403 unless { method GET POST }');
+    expect(deny).toBeGreaterThan(0);
+    expect(deny).toBeLessThan(gw.indexOf('http-request set-header x-meshloom-source edge'));
+  });
+
+  it('takes HTTP/1.1 and h2c on gRPC listeners (no proto h2 on the bind)', () => {
+    const cfg = cfgOf(pattern(`
+  services: [{name: greeter, protocol: grpc, ports: [50051]}]
+`));
+    expect(section(cfg, 'frontend fe_greeter')[0]).toBe('bind 127.0.0.1:20000');
+    expect(cfg).not.toContain('proto h2');
+  });
+
   it('injects faults with rand() and a Lua delay', () => {
     const r = renderHaproxyConfig(
       pattern(`
@@ -150,7 +180,7 @@ describe.skipIf(!hasHaproxy || !hasOpenssl)('haproxy -c on catalog patterns', ()
     writeFileSync(`${base}.pem`, readFileSync(`${base}.crt`, 'utf8') + readFileSync(`${base}.key`, 'utf8'));
   };
 
-  for (const name of ['canary-deployment', 'zero-trust-mtls', 'fault-injection', 'ingress-gateway', 'circuit-breaker', 'local-rate-limit', 'session-affinity', 'tls-passthrough']) {
+  for (const name of ['canary-deployment', 'zero-trust-mtls', 'fault-injection', 'ingress-gateway', 'circuit-breaker', 'local-rate-limit', 'session-affinity', 'tls-passthrough', 'deny-by-default', 'node-agent-l4', 'proxyless-grpc']) {
     it(`${name} is a valid HAProxy 2.6 configuration`, () => {
       ensureCa();
       const parsed = parsePattern(readFileSync(join('patterns', 'catalog', `${name}.yaml`), 'utf8'));
