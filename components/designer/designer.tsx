@@ -13,7 +13,7 @@ import { decodeShareFragment } from '@/patterns/language/share';
 import { DesignerCanvas, type TPaletteItem } from './designer-canvas';
 import { Palette } from './palette';
 import { PropertiesPanel } from './properties-panel';
-import { ParametersPanel, ProblemsPanel } from './side-panels';
+import { DeployTab, ParametersPanel, ProblemsPanel } from './side-panels';
 import { elementsOfPath, type TDesignerState, type TSavedMeta } from './store/designer-store';
 import { DesignerStoreProvider, useDesigner, useDesignerStore } from './store/provider';
 import { SaveControls, ShareButton } from './save-share';
@@ -65,7 +65,7 @@ function DesignerShell({ signedIn, catalog }: DesignerProps) {
   const canUndo = useDesigner(selectCanUndo);
   const canRedo = useDesigner(selectCanRedo);
   const counts = useDesigner(selectCounts);
-  const [tab, setTab] = useState<'properties' | 'parameters' | 'problems' | 'meshes'>('properties');
+  const [tab, setTab] = useState<'properties' | 'parameters' | 'problems' | 'meshes' | 'deploy'>('properties');
   const [theme, setTheme] = useState<'system' | 'light' | 'dark'>('system');
   const clipboard = useRef<string[]>([]);
 
@@ -290,14 +290,14 @@ function DesignerShell({ signedIn, catalog }: DesignerProps) {
           </section>
           <section className="designer-tabs">
             <div role="tablist" aria-label="Panels" className="tabs">
-              {(['properties', 'parameters', 'problems', 'meshes'] as const).map((t) => (
+              {(['properties', 'parameters', 'problems', 'meshes', 'deploy'] as const).map((t) => (
                 <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
                   {t === 'problems' ? `Problems (${markers.length})` : t[0]!.toUpperCase() + t.slice(1)}
                 </button>
               ))}
             </div>
             <div role="tabpanel" className="tab-body">
-              {tab === 'properties' ? <PropertiesPanel /> : tab === 'parameters' ? <ParametersPanel /> : tab === 'problems' ? <ProblemsPanel /> : <MeshTabs text={text} name={exportName(text)} height={320} />}
+              {tab === 'properties' ? <PropertiesPanel /> : tab === 'parameters' ? <ParametersPanel /> : tab === 'problems' ? <ProblemsPanel /> : tab === 'deploy' ? <DeployTab /> : <MeshTabs text={text} name={exportName(text)} height={320} />}
             </div>
           </section>
         </div>

@@ -1,5 +1,6 @@
 'use client';
 import { useState } from 'react';
+import { DeployPanel } from '@/components/deploy/deploy-panel';
 import { ParamField, coerceParam } from '@/components/patterns/param-field';
 import { setValue } from '@/patterns/language/document';
 import type { TParameter } from '@/patterns/language/schema';
@@ -61,5 +62,23 @@ export function ProblemsPanel() {
         </li>
       ))}
     </ul>
+  );
+}
+
+const selectSavedName = (s: TDesignerState) => s.saved.name;
+const selectSavedVersion = (s: TDesignerState) => s.saved.version;
+const selectUnsaved = (s: TDesignerState) => s.text !== s.saved.savedText;
+
+/** Deploys the design as last saved; a design never saved, or with unsaved changes, must be saved first. */
+export function DeployTab() {
+  const name = useDesigner(selectSavedName);
+  const version = useDesigner(selectSavedVersion);
+  const unsaved = useDesigner(selectUnsaved);
+  const blockedReason =
+    name === null ? 'Save first: only a saved pattern can be deployed.' : unsaved ? `Save first: the design has unsaved changes (version ${version ?? '?'} is what is saved).` : undefined;
+  return (
+    <div className="designer-deploy">
+      <DeployPanel patternName={name} {...(version ? { version } : {})} {...(blockedReason ? { blockedReason } : {})} />
+    </div>
   );
 }

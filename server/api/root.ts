@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from '@/server/api/trpc';
+import { deploymentsRouter } from '@/server/api/routers/deployments';
 import { meshesRouter } from '@/server/api/routers/meshes';
 import { patternsRouter } from '@/server/api/routers/patterns';
 import { sessionRouter } from '@/server/api/routers/session';
@@ -8,6 +9,7 @@ export const appRouter = createTRPCRouter({
   patterns: patternsRouter,
   meshes: meshesRouter,
   session: sessionRouter,
+  deployments: deploymentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

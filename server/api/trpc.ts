@@ -16,9 +16,14 @@ export async function createContext(opts: { headers: Headers }) {
 export type TContext = Awaited<ReturnType<typeof createContext>>;
 
 const t = initTRPC.context<TContext>().create({
+  // Subscriptions (deploy progress) stream over SSE: a ping comment every 10 s keeps a quiet
+  // stream (a long wait for a cluster) open through proxies, and a client that hears nothing
+  // for 30 s reconnects (resuming after the last event it got).
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 30_000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const diagnostics: TDiagnostic[] | undefined = cause instanceof ServiceError ? cause.diagnostics : undefined;
+    const detail = cause instanceof ServiceError ? cause.detail : undefined;
     return {
       ...shape,
       data: {
@@ -26,6 +31,9 @@ const t = initTRPC.context<TContext>().create({
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         diagnostics,
+        /** A domain error code such as ML7004, when the service gave one. */
+        errorCode: detail?.errorCode,
+        hint: detail?.hint,
         zodIssues: error.cause instanceof z.ZodError ? error.cause.issues : undefined,
       },
     };

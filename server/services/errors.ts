@@ -1,7 +1,13 @@
 import type { TDiagnostic } from '@/patterns/language';
 
 /** The error kinds services report; the same names as tRPC's codes, which they map onto. */
-export type ServiceErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHORIZED';
+export type ServiceErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHORIZED' | 'PRECONDITION_FAILED';
+
+/** A domain error code (e.g. ML7004) and an optional hint, for failures the user can act on. */
+export interface ServiceErrorDetail {
+  errorCode: string;
+  hint?: string;
+}
 
 /**
  * What a service throws for an expected failure. `message` is written for the user;
@@ -12,6 +18,7 @@ export class ServiceError extends Error {
     readonly code: ServiceErrorCode,
     message: string,
     readonly diagnostics?: TDiagnostic[],
+    readonly detail?: ServiceErrorDetail,
   ) {
     super(message);
     this.name = 'ServiceError';

@@ -5,6 +5,7 @@ import { cache } from 'react';
 import { humanize } from '@/components/catalog/catalog-params';
 import { CompatibilityBadges } from '@/components/catalog/compatibility-badges';
 import { PatternDiagramIsland } from '@/components/canvas/pattern-diagram-island';
+import { DeployPanel } from '@/components/deploy/deploy-panel';
 import { PatternActions } from '@/components/patterns/pattern-actions';
 import { PatternFilePanel } from '@/components/patterns/pattern-file-panel';
 import { parsePattern } from '@/patterns/language';
@@ -77,6 +78,17 @@ export default async function PatternPage({ params }: Props) {
         <h2 id="compat-heading">Mesh compatibility</h2>
         <p className="meta">Computed from the features this pattern uses and what each mesh adapter declares it can express.</p>
         <CompatibilityBadges compatibility={compatibility} detail />
+      </section>
+
+      <section aria-labelledby="deploy-heading">
+        <h2 id="deploy-heading">Deploy</h2>
+        <p className="meta">Run version {pattern.version} on the local sandbox or a Kubernetes cluster: see the plan first, then deploy and watch it happen.</p>
+        <DeployPanel
+          patternName={pattern.name}
+          version={pattern.version}
+          role={me?.role ?? null}
+          {...(parsed.ok ? {} : { blockedReason: 'This pattern has errors, so it cannot be deployed. Fix them first.' })}
+        />
       </section>
 
       {graph && layout && (

@@ -19,23 +19,29 @@ async function cluster(...args: Parameters<typeof startCluster>): Promise<TClust
   clusters.push(c);
   return c;
 }
-/** A cluster with Istio's CRDs and the namespace of its egress gateway (where brownfield's egress Gateway goes). */
+/**
+ * A cluster with Istio's CRDs and its system namespace (what `istioctl install` leaves). Brownfield's
+ * egress gateway namespace is not there: the adapter renders it (`v1/Namespace/egress`).
+ */
 async function istio(): Promise<TCluster> {
   const c = await cluster({ kinds: meshKinds('istio') });
-  c.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'egress' } });
+  c.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } });
   return c;
 }
 afterEach(async () => {
   await Promise.all(clusters.splice(0).map((c) => c.close()));
 });
 
-/** Brownfield expansion on Istio: its own namespace (`retail`) and seven Istio kinds. */
+/** Brownfield expansion on Istio: its own namespace (`retail`), its egress gateway's (`egress`) and seven Istio kinds. */
 const BROWNFIELD = 'brownfield-expansion';
 /** Canary on Istio: in the `default` namespace, which exists before Meshloom comes. */
 const CANARY = 'canary-deployment';
+/** Deny by default on Istio: mesh-wide policies in `istio-system`, which no pattern renders (Istio's installation owns it). */
+const DENY = 'deny-by-default';
 
 const brownfield = () => ({ deployment: 'brownfield-istio', pattern: catalogPattern(BROWNFIELD), mesh: 'istio' as const });
 const canary = (params?: Record<string, unknown>) => ({ deployment: 'canary-istio', pattern: catalogPattern(CANARY, params), mesh: 'istio' as const });
+const deny = () => ({ deployment: 'deny-istio', pattern: catalogPattern(DENY), mesh: 'istio' as const });
 
 const realApplies = (c: TCluster) => c.server.requests.filter((r) => r.verb === 'PATCH' && !r.dryRun);
 const summaryOf = (r: TApplyResult) => r.objects.map((o) => `${o.action}:${o.status}`);
@@ -47,6 +53,8 @@ describe('apply', () => {
     const input = brownfield();
     const manifests = rendered('istio', input.pattern);
     expect(new Set(manifests.map((m) => m.kind)).size).toBeGreaterThanOrEqual(10);
+    // The egress gateway's namespace comes with the pattern, and is created like the rest.
+    expect(manifests.map(keyOf).slice(0, 2)).toEqual(['v1/Namespace/retail', 'v1/Namespace/egress']);
 
     const progress: TProgress[] = [];
     const r = await c.target.apply(input, { onProgress: (p) => progress.push(p) });
@@ -122,7 +130,7 @@ describe('apply', () => {
 
     const rb = await c.target.rollback({ deployment: input.deployment, mesh: 'istio' }, r.objects);
     expect(rb.ok).toBe(true);
-    // Reverse order: the namespace goes last.
+    // Reverse order: the two namespaces go last.
     expect(rb.objects.map((o) => `${o.action}:${o.key}`)).toEqual(r.objects.slice(0, 4).reverse().map((o) => `delete:${o.key}`));
     for (const o of r.objects.slice(0, 4)) expect(c.server.getObject(o.kind, o.name, o.namespace), o.key).toBeUndefined();
     expect(c.server.objects().length).toBe(before);
@@ -183,18 +191,41 @@ describe('apply', () => {
   });
 
   it('applies nothing when a namespace the objects go into neither exists nor is rendered (ML7022 naming it)', async () => {
+    // Istio's CRDs are installed but its control plane is not (no istio-system): the mesh-wide
+    // policies of deny-by-default go there, and a pattern never renders a mesh's system namespace.
     const c = await cluster({ kinds: meshKinds('istio') });
+    const input = deny();
+    const keys = rendered('istio', input.pattern).map(keyOf);
+    expect(keys).not.toContain('v1/Namespace/istio-system');
+    expect(keys).toEqual(expect.arrayContaining(['v1/Namespace/care', 'v1/Namespace/ingress']));
     const before = c.server.objects();
-    const r = await c.target.apply(brownfield());
+    const r = await c.target.apply(input);
+    expect(r.ok).toBe(false);
+    expect(r.changed).toBe(false);
     expect(r.error?.code).toBe('ML7022');
-    expect(r.error?.message).toMatch(/^1 namespace the pattern uses does not exist and is not part of it: egress \(for Gateway egress\/egress, /);
-    expect(r.error?.hint).toContain('gateway');
+    expect(r.error?.message).toBe(
+      '1 namespace the pattern uses does not exist and is not part of it: istio-system (for PeerAuthentication istio-system/default, AuthorizationPolicy istio-system/allow-nothing, Telemetry istio-system/mesh-default). Nothing was applied.',
+    );
+    expect(r.error?.hint).toContain("the mesh's control plane in its system namespace");
+    expect(r.objects.map((o) => o.key)).toEqual(keys);
     expect(r.objects.every((o) => o.status === 'skipped')).toBe(true);
-    expect(r.objects.find((o) => o.kind === 'Gateway')!.message).toBe('namespace egress does not exist');
+    const inSystem = r.objects.filter((o) => o.namespace === 'istio-system');
+    expect(inSystem.map((o) => o.kind)).toEqual(['PeerAuthentication', 'AuthorizationPolicy', 'Telemetry']);
+    expect(inSystem.every((o) => o.message === 'namespace istio-system does not exist')).toBe(true);
+    // The namespaces the pattern renders are not the problem.
+    expect(r.objects.find((o) => o.key === 'v1/Namespace/care')!.message).toBe('not applied: other objects need a namespace that does not exist');
     expect(c.server.requests.some((q) => q.verb === 'PATCH')).toBe(false);
     expect(c.server.objects()).toEqual(before);
     // The plan says so too.
-    expect((await c.target.plan(brownfield())).diagnostics.filter((d) => d.code.startsWith('ML7')).map((d) => d.code)).toEqual(['ML7022']);
+    expect((await c.target.plan(input)).diagnostics.filter((d) => d.code.startsWith('ML7')).map((d) => d.code)).toEqual(['ML7022']);
+
+    // Once Istio is installed (istio-system exists), the same apply goes through and leaves istio-system as it is.
+    c.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } });
+    const ok = await c.target.apply(input);
+    expect(ok.error).toBeUndefined();
+    expect(ok.objects.every((o) => o.action === 'create' && o.status === 'applied')).toBe(true);
+    expect(c.server.getObject('AuthorizationPolicy', 'allow-nothing', 'istio-system')!.metadata.labels).toHaveProperty(LABEL_DEPLOYMENT, 'deny-istio');
+    expect(c.server.getObject('Namespace', 'istio-system')!.metadata.labels).not.toHaveProperty(LABEL_DEPLOYMENT);
   });
 
   it('names the version the cluster lacks when it serves another one, and the mesh being deployed as the provider', async () => {
@@ -340,11 +371,13 @@ describe('delete', () => {
     const again = await c.target.delete({ deployment: 'canary-istio', mesh: 'istio' });
     expect(again).toMatchObject({ ok: true, changed: false, objects: [] });
 
-    // brownfield created `retail`: deleted last.
+    // brownfield created `retail` and `egress`: deleted last.
     const b = await c.target.delete({ deployment: 'brownfield-istio', mesh: 'istio' });
     expect(b.ok).toBe(true);
-    expect(b.objects.at(-1)).toMatchObject({ kind: 'Namespace', name: 'retail', status: 'deleted' });
+    expect(b.objects.slice(-2).map((o) => `${o.kind}/${o.name}:${o.status}`).sort()).toEqual(['Namespace/egress:deleted', 'Namespace/retail:deleted']);
+    expect(b.objects.slice(0, -2).some((o) => o.kind === 'Namespace')).toBe(false);
     expect(c.server.getObject('Namespace', 'retail')).toBeUndefined();
+    expect(c.server.getObject('Namespace', 'egress')).toBeUndefined();
   });
 
   it('keeps a namespace it created while something else lives in it, and never deletes one that existed before', async () => {
@@ -354,7 +387,9 @@ describe('delete', () => {
     expect((await c.target.apply(brownfield())).ok).toBe(true);
     const r = await c.target.delete({ deployment: 'brownfield-istio', mesh: 'istio' });
     expect(r.ok).toBe(true);
-    expect(r.objects.some((o) => o.kind === 'Namespace')).toBe(false);
+    // Only the namespace this deployment created (its egress gateway's) goes.
+    expect(r.objects.filter((o) => o.kind === 'Namespace').map((o) => `${o.name}:${o.status}`)).toEqual(['egress:deleted']);
+    expect(c.server.getObject('Namespace', 'egress')).toBeUndefined();
     expect(c.server.getObject('Namespace', 'retail')!.metadata.labels).toEqual({ team: 'retail', 'kubernetes.io/metadata.name': 'retail' });
 
     // Created by us, but another client put an object in it since.
@@ -363,9 +398,13 @@ describe('delete', () => {
     c.server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'handmade', namespace: 'retail' }, data: { a: 'b' } });
     const kept = await c.target.delete({ deployment: 'brownfield-istio', mesh: 'istio' });
     expect(kept.ok).toBe(true);
-    expect(kept.objects.at(-1)).toMatchObject({ kind: 'Namespace', action: 'unchanged', status: 'unchanged' });
-    expect(kept.objects.at(-1)!.message).toContain('ConfigMap retail/handmade that Meshloom did not create');
+    const namespaces = kept.objects.slice(-2);
+    expect(namespaces.every((o) => o.kind === 'Namespace')).toBe(true);
+    expect(namespaces.find((o) => o.name === 'retail')).toMatchObject({ action: 'unchanged', status: 'unchanged' });
+    expect(namespaces.find((o) => o.name === 'retail')!.message).toContain('ConfigMap retail/handmade that Meshloom did not create');
+    expect(namespaces.find((o) => o.name === 'egress')).toMatchObject({ action: 'delete', status: 'deleted' });
     expect(c.server.getObject('Namespace', 'retail')).toBeDefined();
+    expect(c.server.getObject('Namespace', 'egress')).toBeUndefined();
   });
 });
 

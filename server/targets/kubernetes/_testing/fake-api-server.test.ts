@@ -117,4 +117,23 @@ describe('the Kubernetes API server double', () => {
     expect(server.requests.at(-1)).toMatchObject({ verb: 'GET', kind: 'ConfigMap', name: 'f1', status: 200 });
     expect(server.requests.some((r) => 'authorization' in r)).toBe(false);
   });
+
+  it('holds a matching request (test hook) unanswered and unapplied until released, serving the others meanwhile', async () => {
+    const hold = server.hold({ verb: 'PATCH', kind: 'ConfigMap', dryRun: false, nth: 2 });
+    expect((await apply(CM('h1'), cm('h1'))).status).toBe(201);
+    let answered = false;
+    const second = apply(CM('h2'), cm('h2')).then((r) => ((answered = true), r));
+    const info = await hold.reached;
+    expect(info).toMatchObject({ verb: 'PATCH', kind: 'ConfigMap', name: 'h2', dryRun: false });
+    expect(info).not.toHaveProperty('authorization');
+    // Held: not answered, nothing stored; other requests go through.
+    expect((await call({ path: CM('h1') })).status).toBe(200);
+    expect(server.getObject('ConfigMap', 'h2', 'default')).toBeUndefined();
+    expect(answered).toBe(false);
+    hold.release();
+    expect((await second).status).toBe(201);
+    expect(server.getObject('ConfigMap', 'h2', 'default')).toBeDefined();
+    // Only once: the next matching request is not held.
+    expect((await apply(CM('h3'), cm('h3'))).status).toBe(201);
+  });
 });

@@ -23,7 +23,10 @@
  *   real controllers add; `default`, `kube-system` and `kube-public` exist from the start;
  * - injectable failures (a Status with any code for the n-th matching request; 403 for a kind),
  *   an edit by another field manager (drift), Deployment status changes (health), and a log of
- *   every request.
+ *   every request;
+ * - a test hook with no counterpart in Kubernetes: {@link FakeKubeApiServer.hold} keeps a
+ *   matching request waiting (unanswered, nothing changed yet) until the test releases it, so a
+ *   test can look at an operation half-way (a slow API server, deterministically).
  *
  * What it does not do: admission, schema validation, conversion between versions (a stored
  * object is returned in whichever served version is asked, like a CRD with conversion None),
@@ -102,6 +105,15 @@ export interface TFailureRule {
   message: string | ((req: TFakeRequestInfo) => string);
 }
 
+/** Which request {@link FakeKubeApiServer.hold} keeps waiting: the first (or the n-th) matching one. */
+export type THoldRule = Pick<TFailureRule, 'verb' | 'kind' | 'name' | 'namespace' | 'dryRun' | 'nth'>;
+
+/** A held request: `reached` resolves once it has arrived (and waits); `release()` lets it go on. */
+export interface TFakeHold {
+  reached: Promise<Omit<TFakeRequestInfo, 'authorization'>>;
+  release(): void;
+}
+
 export interface TFakeApiServerOptions {
   /** The bearer token the double accepts (default: a random one). */
   token?: string;
@@ -150,6 +162,7 @@ export class FakeKubeApiServer {
   private readonly kinds: TFakeKind[];
   private readonly store = new Map<string, TStored>();
   private readonly failures: { rule: TFailureRule; seen: number; fired: number }[] = [];
+  private readonly holds: { rule: THoldRule; seen: number; arrived: (info: Omit<TFakeRequestInfo, 'authorization'>) => void; released: Promise<void>; release: () => void; done: boolean }[] = [];
   private resourceVersion = 1000;
   private clusterIp = 10;
   private url_ = '';
@@ -189,6 +202,7 @@ export class FakeKubeApiServer {
   }
 
   async close(): Promise<void> {
+    for (const h of this.holds) h.release();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       (this.server as http.Server).closeAllConnections?.();
@@ -311,6 +325,20 @@ export class FakeKubeApiServer {
     }
   }
 
+  /**
+   * TEST HOOK (no such thing in Kubernetes): the first request matching `rule` (the n-th with
+   * `nth`) waits before it is answered or changes anything, until `release()` (or `close()`).
+   * Requests that do not match are served as usual meanwhile. Matching is as for {@link fail}.
+   */
+  hold(rule: THoldRule): TFakeHold {
+    let arrived!: (info: Omit<TFakeRequestInfo, 'authorization'>) => void;
+    const reached = new Promise<Omit<TFakeRequestInfo, 'authorization'>>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ rule, seen: 0, arrived, released, release, done: false });
+    return { reached, release };
+  }
+
   clearFailures(): void {
     this.failures.length = 0;
   }
@@ -341,7 +369,7 @@ export class FakeKubeApiServer {
     let status = 500;
     let payload: unknown;
     try {
-      [status, payload] = this.route(info, body);
+      [status, payload] = await this.route(info, body);
     } catch (e) {
       if (e instanceof HttpError) {
         status = e.status;
@@ -358,7 +386,7 @@ export class FakeKubeApiServer {
     res.end(text);
   }
 
-  private route(info: TFakeRequestInfo, body: string): [number, unknown] {
+  private async route(info: TFakeRequestInfo, body: string): Promise<[number, unknown]> {
     if (info.path === '/version') return [200, { major: '1', minor: '34', gitVersion: 'v1.34.0-fake' }];
     if (info.authorization !== `Bearer ${this.token}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
     const parts = info.path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -398,12 +426,27 @@ export class FakeKubeApiServer {
     Object.assign(info, { kind: kind.kind, group, plural, name, namespace });
     const method = info.method;
     info.verb = method === 'GET' ? (name ? 'GET' : 'LIST') : method === 'PATCH' ? 'PATCH' : method === 'DELETE' ? 'DELETE' : 'OTHER';
+    await this.held(info);
     this.injected(info);
     if (method === 'GET' && name) return [200, this.present(this.mustFind(kind, namespace, name), version)];
     if (method === 'GET') return [200, this.list(kind, gv, version, namespace, info.query.labelSelector)];
     if (method === 'PATCH' && name) return this.apply(kind, gv, version, namespace, name, body, info);
     if (method === 'DELETE' && name) return this.delete(kind, version, namespace, name, info.dryRun);
     throw new HttpError(405, 'MethodNotAllowed', `the double does not serve ${method} ${info.path}`);
+  }
+
+  /** Waits while a {@link hold} keeps this request. */
+  private async held(info: TFakeRequestInfo): Promise<void> {
+    for (const h of this.holds) {
+      if (h.done || !matches(h.rule, info)) continue;
+      h.seen++;
+      if (h.rule.nth !== undefined && h.seen !== h.rule.nth) continue;
+      h.done = true;
+      const { authorization: _a, ...copy } = info;
+      h.arrived(copy);
+      await h.released;
+      return;
+    }
   }
 
   private injected(info: TFakeRequestInfo): void {
@@ -670,6 +713,14 @@ function selfSignedCertificate(dir: string): { key: string; cert: string } | und
     return undefined;
   }
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+function matches(rule: THoldRule, info: TFakeRequestInfo): boolean {
+  if (rule.verb && rule.verb !== info.verb) return false;
+  if (rule.kind && rule.kind !== info.kind) return false;
+  if (rule.name && rule.name !== info.name) return false;
+  if (rule.namespace && rule.namespace !== info.namespace) return false;
+  return rule.dryRun === undefined || rule.dryRun === info.dryRun;
 }
 
 function statusBody(code: number, reason: string, message: string): TObj {

@@ -52,10 +52,13 @@ export interface TCluster {
   close(): Promise<void>;
 }
 
-/** A fresh API server double, a kubeconfig for it and a target using that kubeconfig. */
-export async function startCluster(options: TFakeApiServerOptions & { target?: Partial<TKubernetesTargetOptions> } = {}): Promise<TCluster> {
+/**
+ * A fresh API server double, a kubeconfig for it and a target using that kubeconfig (written to
+ * `kubeconfig` when given, e.g. the path MESHLOOM_KUBECONFIG names; else to a temporary file).
+ */
+export async function startCluster(options: TFakeApiServerOptions & { target?: Partial<TKubernetesTargetOptions>; kubeconfig?: string } = {}): Promise<TCluster> {
   const server = await FakeKubeApiServer.start(options);
-  const kubeconfig = server.writeKubeconfig();
+  const kubeconfig = server.writeKubeconfig(options.kubeconfig ? { file: options.kubeconfig } : {});
   const target = createKubernetesTarget({ kubeconfigPath: kubeconfig, requestTimeoutMs: 5000, ...options.target });
   return { server, kubeconfig, target, close: () => server.close() };
 }
