@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
-# The local sandbox's data plane (HAProxy, with its Lua) and the certificate tooling it checks with.
-bash scripts/ensure-debian.sh haproxy:haproxy openssl:openssl
+# The local sandbox's data plane (HAProxy, with its Lua), the certificate tooling it checks with,
+# and wrk (an external load generator the performance checks compare against).
+bash scripts/ensure-debian.sh haproxy:haproxy openssl:openssl wrk:wrk
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 else
