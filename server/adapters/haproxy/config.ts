@@ -247,9 +247,9 @@ function stringMatch(fetch: string, v: string | { exact?: string; prefix?: strin
 function matchTerms(m: TRouteRule['match'][number], sourceFetch: string): string[] {
   const t: string[] = [];
   if (m.path !== undefined) {
-    if (typeof m.path === 'string') t.push(`{ path_beg ${q(m.path)} }`);
+    if (typeof m.path === 'string') t.push(prefixTerm(m.path));
     else if (m.path.exact !== undefined) t.push(`{ path ${q(m.path.exact)} }`);
-    else if (m.path.prefix !== undefined) t.push(`{ path_beg ${q(m.path.prefix)} }`);
+    else if (m.path.prefix !== undefined) t.push(prefixTerm(m.path.prefix));
     else if (m.path.regex !== undefined) t.push(`{ path_reg ${q(m.path.regex)} }`);
   }
   if (m.method !== undefined) t.push(`{ method ${(Array.isArray(m.method) ? m.method : [m.method]).join(' ')} }`);
@@ -257,6 +257,12 @@ function matchTerms(m: TRouteRule['match'][number], sourceFetch: string): string
   for (const [name, v] of Object.entries(m.query ?? {})) t.push(stringMatch(`url_param(${name})`, v));
   if (m.from?.length) t.push(`{ ${sourceFetch} -m str ${m.from.join(' ')} }`);
   return t;
+}
+
+/** Gateway API PathPrefix: element by element (/abc matches /abc, /abc/ and /abc/x, not /abcd); a trailing / is ignored. */
+function prefixTerm(p: string): string {
+  const base = p.replace(/\/+$/, '');
+  return base === '' ? `{ path_beg '/' }` : `{ path_reg ${q(`^${escapeRe(base)}(/|$)`)} }`;
 }
 
 const ruleIs = (k: number) => `{ var(${RULE_VAR}) -m int ${k} }`;
