@@ -25,6 +25,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/patterns/new">New pattern</Link>
             <Link href="/compatibility">Compatibility</Link>
             <Link href="/deployments">Deployments</Link>
+            <Link href="/checks">Checks</Link>
             <a href="/schema/v1alpha1/pattern.json">JSON Schema</a>
           </nav>
           <div className="user-box" data-testid="user-box">

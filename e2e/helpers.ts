@@ -42,3 +42,24 @@ spec:
         - backends: [{version: v1, weight: ${100 - weight}}, {version: v2, weight: ${weight}}]
 `;
 }
+
+/**
+ * Signs up and makes the account an operator (set directly in the e2e server's database: there
+ * is no role-management UI yet; the first account of an instance is its admin, later ones editors).
+ */
+export async function signUpOperator(page: Page, name: string): Promise<string> {
+  const email = await signUp(page, { name });
+  if (!(await page.getByTestId('signed-in-as').textContent())?.includes('(admin)')) {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database('data/e2e/meshloom.db');
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.prepare('UPDATE "User" SET role = ? WHERE email = ?').run('operator', email);
+    } finally {
+      db.close();
+    }
+    await page.reload();
+    await expect(page.getByTestId('signed-in-as')).toContainText('(operator)');
+  }
+  return email;
+}

@@ -3,6 +3,7 @@ import './deploy.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
+import { CheckAfterDeploy, CheckAfterDeployStatus, useCheckAfterDeploy } from '@/components/checks/check-after-deploy';
 import { useTRPC, useTRPCClient } from '@/components/providers/trpc';
 import { hasRole, type TRole } from '@/server/auth/roles';
 import type { TMeshId } from '@/patterns/language/schema';
@@ -49,8 +50,10 @@ export function DeployPanel({ patternName, version, blockedReason, role: knownRo
   const canOperate = role ? hasRole(role, 'operator') : false;
   const input = target && chosenMesh && patternName ? { target: target.id, mesh: chosenMesh as TMeshId, pattern: patternName, ...(version ? { version } : {}) } : null;
 
+  const checkAfter = useCheckAfterDeploy();
   const watch = useRunEvents(runId, (run) => {
     setLastRun(run);
+    checkAfter.onDeployEnd(run, target?.id);
     // What is live has changed: the plan is stale, the deployments list too.
     setPlan(null);
     void queryClient.invalidateQueries({ queryKey: trpc.deployments.list.queryKey() });
@@ -155,6 +158,7 @@ export function DeployPanel({ patternName, version, blockedReason, role: knownRo
             >
               {running ? 'Deploying…' : 'Deploy'}
             </button>
+            <CheckAfterDeploy state={checkAfter} target={target?.id} disabled={running} />
           </div>
           {targets.data && available.length === 0 && (
             <p className="error" data-testid="deploy-no-target">
@@ -183,6 +187,7 @@ export function DeployPanel({ patternName, version, blockedReason, role: knownRo
             />
           )}
           {lastRun && <DeploymentEndpoints deploymentId={lastRun.deploymentId} show={lastRun.ok === true && lastRun.kind === 'apply'} />}
+          <CheckAfterDeployStatus state={checkAfter} />
         </>
       )}
     </div>

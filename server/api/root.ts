@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from '@/server/api/trpc';
+import { checksRouter } from '@/server/api/routers/checks';
 import { deploymentsRouter } from '@/server/api/routers/deployments';
 import { meshesRouter } from '@/server/api/routers/meshes';
 import { patternsRouter } from '@/server/api/routers/patterns';
@@ -10,6 +11,7 @@ export const appRouter = createTRPCRouter({
   meshes: meshesRouter,
   session: sessionRouter,
   deployments: deploymentsRouter,
+  checks: checksRouter,
 });
 
 export type AppRouter = typeof appRouter;

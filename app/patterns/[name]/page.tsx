@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { cache } from 'react';
 import { humanize } from '@/components/catalog/catalog-params';
 import { CompatibilityBadges } from '@/components/catalog/compatibility-badges';
+import { PatternCheckBadge } from '@/components/checks/pattern-check-badge';
 import { PatternDiagramIsland } from '@/components/canvas/pattern-diagram-island';
 import { DeployPanel } from '@/components/deploy/deploy-panel';
 import { PatternActions } from '@/components/patterns/pattern-actions';
@@ -28,6 +29,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function PatternPage({ params }: Props) {
   const [pattern, me] = await Promise.all([load((await params).name), (await getServerCaller()).session.me()]);
   if (!pattern) notFound();
+  const check = await (await getServerCaller()).checks.latestByPattern({ pattern: pattern.name }).catch(() => null);
   const parsed = parsePattern(pattern.text);
   const graph = parsed.pattern ? patternToGraph(parsed.pattern) : undefined;
   const layout = graph && parsed.pattern ? await layoutGraphWithLabels(graph, { saved: parsed.pattern.layout }) : undefined;
@@ -78,6 +80,7 @@ export default async function PatternPage({ params }: Props) {
         <h2 id="compat-heading">Mesh compatibility</h2>
         <p className="meta">Computed from the features this pattern uses and what each mesh adapter declares it can express.</p>
         <CompatibilityBadges compatibility={compatibility} detail />
+        <PatternCheckBadge check={check} name={pattern.name} />
       </section>
 
       <section aria-labelledby="deploy-heading">

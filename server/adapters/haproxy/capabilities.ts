@@ -14,8 +14,10 @@ export const haproxyCapabilities = {
   'retry-budget': none('HAProxy has no retry budget'),
   'fault-abort': full('http-request return with a rand(100) condition'),
   'fault-delay': full('Lua action (core.msleep) with a rand(100) condition'),
-  'circuit-breaker': partial('observe layer7 error-limit on-error mark-down, back after the ejection time via checks; maxEjectionPercent and the evaluation interval have no equivalent'),
-  'connection-limits': partial('per-server maxconn + maxqueue (service-wide limits divided among servers); requests per connection only as 1 (http-reuse never)'),
+  'circuit-breaker': partial(
+    'observe layer7 error-limit on-error mark-down, back after the ejection time via checks (a passing check also clears the count of errors in a row); consecutiveErrors and consecutiveGatewayErrors share one error counter (the lower limit); maxEjectionPercent and the evaluation interval have no equivalent',
+  ),
+  'connection-limits': partial('per-server maxconn (service-wide limits divided among servers, rounded up) + 503 beyond maxPendingRequests waiting in the backend queue; requests per connection only as 1 (http-reuse never)'),
   'rate-limit-local': full('stick tables (429)'),
   'rate-limit-global': partial('one sandbox proxy: global equals local'),
   'health-check-active': full('option httpchk'),

@@ -277,18 +277,31 @@ interface TServer {
   mtls?: TService;
   version?: string;
   locality?: string;
+  /** Outside the primary region of a LocalityFailover: used only when every primary server is down. */
+  backup?: boolean;
 }
 
-/** Servers for a rule's backends, weighted by the split (HAProxy weights 0–256). */
+type TGroupServer = Omit<TServer, 'weight'> & { units: number };
+
+const regionOf = (locality: string | undefined) => locality?.split('/')[0];
+
+/**
+ * Servers for a rule's backends, weighted by the split (HAProxy weights 0–256). Each backend's
+ * share is divided among its endpoints (workload instances): an mTLS inbound listener stands for
+ * all instances of its version and weighs as many. With a LocalityFailover, the servers outside
+ * the primary region are backups of the backends that have endpoints in it (those endpoints carry
+ * the backend's whole share); a backend with none there (a split that names the other region)
+ * keeps its servers active.
+ */
 function serversFor(c: Cfg, route: TRoute | undefined, defaultService: string, rule: Pick<TRouteRule, 'backends'> | undefined, path: TPath): TServer[] {
   const backends = rule && rule.backends.length > 0 ? rule.backends : [{ service: defaultService }];
   const weighted = backends.every((b) => 'weight' in b && b.weight !== undefined);
-  const groups: { share: number; servers: Omit<TServer, 'weight'>[] }[] = [];
+  const groups: { share: number; servers: TGroupServer[] }[] = [];
   backends.forEach((b, bi) => {
     const name = b.service ?? route?.service ?? defaultService;
     const s = c.services.get(name);
     const share = weighted && 'weight' in b && b.weight !== undefined ? b.weight : 100 / backends.length;
-    const servers: Omit<TServer, 'weight'>[] = [];
+    const servers: TGroupServer[] = [];
     if (s) {
       const mtls = c.mtlsMode(s) ? s : undefined;
       const version = 'version' in b ? b.version : undefined;
@@ -298,28 +311,52 @@ function serversFor(c: Cfg, route: TRoute | undefined, defaultService: string, r
         const extra = { version: v.name, ...(v.locality ? { locality: v.locality } : {}) };
         if (mtls && eps.length > 0) {
           // One inbound listener per version: it balances over the version's instances.
-          servers.push({ name: id(`${s.name}-${v.name}`), endpoint: { host: LOOPBACK, port: inboundPort(c, s, v.name) }, mtls, ...extra });
+          servers.push({ name: id(`${s.name}-${v.name}`), endpoint: { host: LOOPBACK, port: inboundPort(c, s, v.name) }, mtls, ...extra, units: eps.length });
         } else if (!mtls) {
-          eps.forEach((ep, i) => servers.push({ name: id(`${s.name}-${v.name}-${i}`), endpoint: ep, ...extra }));
+          eps.forEach((ep, i) => servers.push({ name: id(`${s.name}-${v.name}-${i}`), endpoint: ep, ...extra, units: 1 }));
         }
       }
     } else if (c.externals.has(name)) {
-      (c.plan.workloads[`${name}/external`] ?? []).forEach((ep, i) => servers.push({ name: id(`${name}-${i}`), endpoint: ep }));
+      (c.plan.workloads[`${name}/external`] ?? []).forEach((ep, i) => servers.push({ name: id(`${name}-${i}`), endpoint: ep, units: 1 }));
     } else {
       c.approx(`backend ${name} is not a service of the pattern`, [...path, 'backends', bi], 'warning');
     }
     groups.push({ share, servers });
   });
-  // Exact integer weights when they fit (90/10 → 90 and 10), else scaled so the largest is 256.
-  const lcm = groups.reduce((l, g) => (g.servers.length ? (l * g.servers.length) / gcd(l, g.servers.length) : l), 1);
-  const raw = groups.flatMap((g) => g.servers.map((s) => ({ s, w: g.servers.length ? (g.share * lcm) / g.servers.length : 0 })));
-  const exact = raw.every((r) => Number.isInteger(r.w) && r.w <= 256);
-  const max = exact ? 256 : Math.max(0, ...raw.map((r) => r.w));
+  // Locality failover: the primary region is the first failover source, else the region of the first server.
+  const failover = c.policies('LocalityFailover', route?.service ?? defaultService).at(-1);
+  const primary = failover ? (failover.p.failover[0]?.from ?? regionOf(groups.flatMap((g) => g.servers).find((x) => x.locality)?.locality)) : undefined;
+  if (primary)
+    for (const g of groups)
+      if (g.servers.some((x) => regionOf(x.locality) === primary)) for (const x of g.servers) if (x.locality && regionOf(x.locality) !== primary) x.backup = true;
+  // A server's weight: its backend's share × its units / the units of its pool (the active
+  // servers of the backend, or for backups all of its servers).
+  const poolOf = (g: { servers: TGroupServer[] }, x: TGroupServer) => g.servers.filter((y) => !!y.backup === !!x.backup || (x.backup && !y.backup)).reduce((n, y) => n + y.units, 0);
+  // Exact integer weights when they fit (90/10 → 90 and 10), else scaled so the largest is 256;
+  // active and backup servers are weighed apart (they never serve together).
+  const all = groups.flatMap((g) => g.servers.map((x) => ({ x, pool: poolOf(g, x), share: g.share })));
+  const weights = new Map<TGroupServer, number>();
+  for (const backup of [false, true]) {
+    const part = all.filter((a) => !!a.x.backup === backup);
+    // A multiplier that makes every share × units / pool whole: the one that clears the pools (90/10
+    // over 2 + 1 instances → 90, 90, 20), else the smallest one (75/25 under mTLS), else scale.
+    const multiplier = (den: (a: (typeof part)[number]) => number) => part.reduce((l, a) => (den(a) ? (l * den(a)) / gcd(l, den(a)) : l), 1);
+    const attempt = (l: number) => part.map((a) => ({ x: a.x, w: (a.share * l * a.x.units) / Math.max(1, a.pool) }));
+    const fits = (r: { w: number }[]) => r.every((x) => Number.isInteger(x.w) && x.w <= 256);
+    let raw = attempt(multiplier((a) => a.pool / gcd(a.pool, a.x.units)));
+    if (!fits(raw) && part.every((a) => Number.isInteger(a.share))) {
+      const smallest = attempt(multiplier((a) => a.pool / gcd(a.pool, a.share * a.x.units)));
+      if (fits(smallest)) raw = smallest;
+    }
+    const exact = fits(raw);
+    const max = exact ? 256 : Math.max(0, ...raw.map((r) => r.w));
+    for (const r of raw) weights.set(r.x, exact ? r.w : max > 0 ? Math.round((r.w * 256) / max) : 1);
+  }
   const seen = new Map<string, number>();
-  return raw.map(({ s, w }) => {
-    const n = (seen.get(s.name) ?? 0) + 1;
-    seen.set(s.name, n);
-    return { ...s, name: n > 1 ? `${s.name}_${n}` : s.name, weight: exact ? w : max > 0 ? Math.round((w * 256) / max) : 1 };
+  return all.map(({ x: { units: _units, ...x }, x: key }) => {
+    const n = (seen.get(x.name) ?? 0) + 1;
+    seen.set(x.name, n);
+    return { ...x, name: n > 1 ? `${x.name}_${n}` : x.name, weight: weights.get(key) ?? 1 };
   });
 }
 
@@ -360,6 +397,9 @@ const RETRY_ON: Record<string, string[]> = {
   'retriable-4xx': ['408', '425'],
   'refused-stream': ['conn-failure', 'empty-response'],
 };
+/** Passing checks that bring an ejected server back, spread over the ejection time. */
+const RISE_STEPS = 10;
+
 const RETRIABLE_CODES = new Set([404, 408, 425, 500, 501, 502, 503, 504]);
 
 function retryLines(c: Cfg, r: NonNullable<TRouteRule['retries']>, path: TPath): string[] {
@@ -399,7 +439,11 @@ function renderBackend(c: Cfg, o: TBackendOpts): string {
   if (tpol?.p.idle && o.mode === 'http') lines.push(`timeout http-keep-alive ${hdur(tpol.p.idle)}`);
   const climits = target ? c.policies('ConnectionLimits', target).at(-1) : undefined;
   if (climits?.p.connectTimeout && !tpol?.p.connect) lines.push(`timeout connect ${hdur(climits.p.connectTimeout)}`);
-  if (retry && o.mode === 'http') lines.push(...retryLines(c, retry, retryPath));
+  // Callers without a mesh certificate to strict mTLS destinations: every connection is refused
+  // (no client certificate), so trying again only makes them wait (three retries a second apart).
+  const refused = o.servers.length > 0 && !o.caller && o.servers.every((s) => s.mtls && c.mtlsMode(s.mtls) === 'strict');
+  if (refused) lines.push('retries 0');
+  else if (retry && o.mode === 'http') lines.push(...retryLines(c, retry, retryPath));
   else if (retry) lines.push(`retries ${retry.attempts}`);
 
   // Load balancing and session affinity.
@@ -445,33 +489,43 @@ function renderBackend(c: Cfg, o: TBackendOpts): string {
     : hc?.p.passive
       ? { errors: hc.p.passive.consecutiveErrors, back: hc.p.passive.ejectionTime, path: hc.path, cb: undefined }
       : undefined;
+  // A marked-down server comes back through health checks after the ejection time: the ejection
+  // schedules a check a tenth of it later (fastinter), and RISE_STEPS passing checks that far
+  // apart (downinter) bring it back — out for the ejection time. (A single check at the ejection
+  // time would come whenever its timer was due, right after the ejection as often as not.) While
+  // the server is up it is checked once per ejection time only: a passing check clears the count
+  // of errors in a row, which must come from answers.
+  const comeBack = (back: string) => {
+    const step = Math.max(1, Math.round(durationMs(back) / RISE_STEPS));
+    return ['check', `inter ${hdur(back)}`, `fastinter ${goDuration(step)}`, `downinter ${goDuration(step)}`, `rise ${RISE_STEPS}`, 'fall 1'];
+  };
   if (passive && o.mode === 'http') {
     serverOpts.push(`observe layer7 error-limit ${passive.errors} on-error mark-down`);
-    if (!hc?.p.active) {
-      // A marked-down server comes back through health checks: probe it after the ejection time.
-      serverOpts.push('check', `inter ${hdur(passive.back)}`, `downinter ${hdur(passive.back)}`, 'rise 1', 'fall 1');
-    }
+    if (!hc?.p.active) serverOpts.push(...comeBack(passive.back));
     if (passive.cb && passive.cb.maxEjectionPercent < 100) c.approx('HAProxy can take every server out: maxEjectionPercent is not enforced', passive.path, 'info');
+    if (passive.cb?.consecutiveGatewayErrors !== undefined && passive.cb.consecutiveGatewayErrors !== passive.cb.consecutiveErrors)
+      c.approx(`HAProxy counts every error toward one limit: the endpoint is ejected after ${passive.errors} errors in a row of any kind`, passive.path, 'info');
   } else if (passive) {
     serverOpts.push(`observe layer4 error-limit ${passive.errors} on-error mark-down`);
-    if (!hc?.p.active) serverOpts.push('check', `inter ${hdur(passive.back)}`, 'rise 1', 'fall 1');
+    if (!hc?.p.active) serverOpts.push(...comeBack(passive.back));
   }
   if (climits) {
     const n = Math.max(1, o.servers.length);
     const maxconn = Math.min(climits.p.maxConnections ?? Infinity, climits.p.maxRequests ?? Infinity);
     if (Number.isFinite(maxconn)) serverOpts.push(`maxconn ${Math.max(1, Math.ceil(maxconn / n))}`);
-    if (climits.p.maxPendingRequests) serverOpts.push(`maxqueue ${Math.max(1, Math.ceil(climits.p.maxPendingRequests / n))}`);
+    // Waiting requests queue in the backend (a server's maxqueue only bounds requests bound to that
+    // server, and a full one spills into the backend's unbounded queue): refuse beyond the limit.
+    if (climits.p.maxPendingRequests && o.mode === 'http') lines.push(`http-request return status 503 content-type text/plain string 'overflow: too many pending requests' if { queue ge ${climits.p.maxPendingRequests} }`);
+    else if (climits.p.maxPendingRequests) serverOpts.push(`maxqueue ${Math.max(1, Math.ceil(climits.p.maxPendingRequests / n))}`);
     if (climits.p.maxRequestsPerConnection === 1) lines.push('http-reuse never');
     else if (climits.p.maxRequestsPerConnection) c.approx('HAProxy cannot cap requests per connection (only disable reuse for 1)', climits.path, 'info');
     if (n > 1) c.approx('HAProxy limits are per server: the service-wide limits are divided between its servers', climits.path, 'info');
   }
   const failover = target ? c.policies('LocalityFailover', target).at(-1) : undefined;
-  // The primary region: the first failover source, else the region of the first server.
-  const primary = failover ? (failover.p.failover[0]?.from ?? o.servers.find((s) => s.locality)?.locality?.split('/')[0]) : undefined;
 
   const srvLines = o.servers.map((s, i) => {
     const parts = [`server ${s.name} ${s.endpoint.host}:${s.endpoint.port}`, `weight ${s.weight}`];
-    if (failover && primary && s.locality && s.locality.split('/')[0] !== primary) parts.push('backup');
+    if (s.backup) parts.push('backup');
     if (cookie) parts.push(`cookie s${i + 1}`);
     if (s.mtls) {
       parts.push('ssl', `ca-file ${c.cert('ca.pem')}`, 'verify required', `verifyhost ${s.mtls.name}`);

@@ -60,10 +60,63 @@ describe('haproxy adapter', () => {
     expect(be).toEqual(
       expect.arrayContaining(['timeout server 500ms', 'retries 3', 'retry-on 500 502 503 504 conn-failure response-timeout']),
     );
-    expect(be.find((l) => l.startsWith('server '))).toContain('observe layer7 error-limit 4 on-error mark-down check inter 1m');
+    // Back after the ejection time: a check a tenth of it after the ejection, then ten passing ones that far apart.
+    expect(be.find((l) => l.startsWith('server '))).toContain('observe layer7 error-limit 4 on-error mark-down check inter 1m fastinter 6s downinter 6s rise 10 fall 1');
     const fe = section(cfg, 'frontend fe_ratings');
     expect(fe).toContain('http-request track-sc0 int(1) table st_fe_ratings_rl');
     expect(fe).toContain('http-request deny deny_status 429 if { sc_http_req_rate(0) gt 10 }');
+  });
+
+  it('caps waiting requests in the backend queue and divides concurrent ones among the servers', () => {
+    const cfg = cfgOf(
+      pattern(`
+  services: [{name: reviews, versions: [{name: v1, replicas: 2}]}]
+  policies:
+    - {kind: ConnectionLimits, target: reviews, maxConnections: 20, maxPendingRequests: 5}
+`),
+    );
+    const be = section(cfg, 'backend be_reviews');
+    expect(be).toContain("http-request return status 503 content-type text/plain string 'overflow: too many pending requests' if { queue ge 5 }");
+    expect(be.filter((l) => l.startsWith('server '))).toEqual(['server reviews-v1-0 127.0.0.1:21000 weight 100 maxconn 10', 'server reviews-v1-1 127.0.0.1:21001 weight 100 maxconn 10']);
+  });
+
+  it('weighs an mTLS inbound listener by the instances it stands for', () => {
+    const cfg = cfgOf(
+      pattern(`
+  services:
+    - {name: web, calls: [api]}
+    - {name: api, versions: [{name: v1, replicas: 3}, v2]}
+  policies:
+    - {kind: MutualTLS}
+`),
+    );
+    const servers = section(cfg, 'backend be_api').filter((l) => l.startsWith('server '));
+    expect(servers.map((l) => l.split(' ').slice(0, 5).join(' '))).toEqual(['server api-v1 127.0.0.1:23001 weight 75', 'server api-v2 127.0.0.1:23002 weight 25']);
+  });
+
+  it('keeps a split to another region active under locality failover; other-region endpoints of a local backend are backups', () => {
+    const cfg = cfgOf(
+      pattern(`
+  services:
+    - {name: web, calls: [api]}
+    - name: api
+      versions: [{name: near, replicas: 2, locality: eu/a}, {name: far, locality: us/b}]
+  routes:
+    - service: api
+      rules:
+        - backends: [{service: api, weight: 90}, {version: far, weight: 10}]
+  policies:
+    - {kind: LocalityFailover, target: api, failover: [{from: eu, to: us}]}
+`),
+    );
+    const servers = section(cfg, 'backend be_api_api_0').filter((l) => l.startsWith('server '));
+    expect(servers).toEqual([
+      // Active: near 90 + 90, far 20 → 45%, 45%, 10%; the backup far endpoint weighs apart.
+      'server api-near-0 127.0.0.1:21001 weight 90',
+      'server api-near-1 127.0.0.1:21002 weight 90',
+      'server api-far-0 127.0.0.1:21003 weight 90 backup',
+      'server api-far-0_2 127.0.0.1:21003 weight 20',
+    ]);
   });
 
   it('allow with no rules denies everything; rules allow only their callers and requests', () => {
@@ -137,6 +190,8 @@ describe('haproxy adapter', () => {
     );
     expect(section(r.cfg, 'frontend in_payments_v1')[0]).toBe('bind 127.0.0.1:6 ssl crt /c/payments.pem ca-file /c/ca.pem verify required');
     expect(section(r.cfg, 'backend be_payments.from.orders')).toEqual(['server payments-v1 127.0.0.1:6 weight 100 ssl ca-file /c/ca.pem verify required verifyhost payments crt /c/orders.pem']);
+    // Callers without a certificate are refused by the inbound listener, at once (no retries).
+    expect(section(r.cfg, 'backend be_payments')).toEqual(['retries 0', 'server payments-v1 127.0.0.1:6 weight 100 ssl ca-file /c/ca.pem verify required verifyhost payments']);
     expect(r.certificates).toEqual(['ca.pem', 'orders.pem', 'payments.pem']);
   });
 

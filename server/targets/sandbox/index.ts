@@ -14,11 +14,18 @@ import { applySandbox, planSandbox, unusableReason } from './apply';
 import { contextOf, type TSandboxOptions } from './context';
 import { haproxyVersion } from './haproxy';
 import { driftSandbox, logsSandbox, statusSandbox } from './inspect';
+import { isDeploymentName, layoutOf } from './layout';
 import { clearStaleLock } from './lock';
-import { listDeployments } from './state';
+import { listDeployments, readState, type TProcessIdentity } from './state';
 import { deleteSandbox, rollbackSandbox } from './teardown';
 
 export type { TSandboxOptions } from './context';
+
+/** What a deployment's record says runs: each workload instance and the proxy (read-only, for probes). */
+export interface TSandboxProcesses {
+  workloads: { service: string; version: string; instance: number; port: number; proc?: TProcessIdentity }[];
+  proxy?: { proc?: TProcessIdentity };
+}
 
 export interface TSandboxTarget extends TTarget {
   id: 'sandbox';
@@ -26,6 +33,8 @@ export interface TSandboxTarget extends TTarget {
   deployments(): string[];
   /** The folder deployments live in. */
   readonly root: string;
+  /** The processes recorded for `deployment` (undefined when it has no state); reads state.json only. */
+  processes(deployment: string): TSandboxProcesses | undefined;
 }
 
 const MESHES: readonly TMeshId[] = ['haproxy'];
@@ -42,6 +51,13 @@ export function createSandboxTarget(options: TSandboxOptions): TSandboxTarget {
     meshes: MESHES,
     root: ctx.root,
     deployments: () => listDeployments(ctx.root),
+    processes(deployment) {
+      if (!isDeploymentName(deployment)) return undefined;
+      const state = readState(layoutOf(ctx.root, deployment));
+      if (!state) return undefined;
+      const workloads = Object.values(state.workloads).map(({ spec, proc }) => ({ service: spec.service, version: spec.version, instance: spec.instance, port: spec.port, ...(proc ? { proc } : {}) }));
+      return { workloads, ...(state.proxy ? { proxy: state.proxy.proc ? { proc: state.proxy.proc } : {} } : {}) };
+    },
     async available() {
       const unusable = unusableReason(ctx);
       if (unusable) return { ok: false, reason: ctx.haproxy ? unusable : `${unusable} (npm run setup installs the Debian package haproxy)` };

@@ -1,0 +1,86 @@
+-- CreateTable
+CREATE TABLE "CheckRun" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "target" TEXT NOT NULL,
+    "mesh" TEXT NOT NULL,
+    "versions" TEXT NOT NULL DEFAULT '{}',
+    "suites" TEXT NOT NULL DEFAULT '[]',
+    "status" TEXT NOT NULL DEFAULT 'running',
+    "passed" INTEGER NOT NULL DEFAULT 0,
+    "failed" INTEGER NOT NULL DEFAULT 0,
+    "skipped" INTEGER NOT NULL DEFAULT 0,
+    "errorMessage" TEXT,
+    "patternName" TEXT,
+    "patternId" TEXT,
+    "deploymentId" TEXT,
+    "actorId" TEXT,
+    "startedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "finishedAt" DATETIME,
+    CONSTRAINT "CheckRun_patternId_fkey" FOREIGN KEY ("patternId") REFERENCES "Pattern" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT "CheckRun_deploymentId_fkey" FOREIGN KEY ("deploymentId") REFERENCES "Deployment" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT "CheckRun_actorId_fkey" FOREIGN KEY ("actorId") REFERENCES "User" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "CheckSuiteResult" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "runId" TEXT NOT NULL,
+    "position" INTEGER NOT NULL,
+    "suite" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "specVersion" TEXT NOT NULL,
+    "pattern" TEXT,
+    "capability" TEXT NOT NULL,
+    "passed" INTEGER NOT NULL DEFAULT 0,
+    "failed" INTEGER NOT NULL DEFAULT 0,
+    "skipped" INTEGER NOT NULL DEFAULT 0,
+    "durationMs" INTEGER NOT NULL DEFAULT 0,
+    "steps" TEXT NOT NULL DEFAULT '[]',
+    "target" TEXT NOT NULL,
+    "mesh" TEXT NOT NULL,
+    "finishedAt" DATETIME NOT NULL,
+    CONSTRAINT "CheckSuiteResult_runId_fkey" FOREIGN KEY ("runId") REFERENCES "CheckRun" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "CheckFeatureResult" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "target" TEXT NOT NULL,
+    "mesh" TEXT NOT NULL,
+    "feature" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "passed" INTEGER NOT NULL DEFAULT 0,
+    "failed" INTEGER NOT NULL DEFAULT 0,
+    "skipped" INTEGER NOT NULL DEFAULT 0,
+    "runId" TEXT NOT NULL,
+    "measuredAt" DATETIME NOT NULL,
+    CONSTRAINT "CheckFeatureResult_runId_fkey" FOREIGN KEY ("runId") REFERENCES "CheckRun" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "CheckRun_startedAt_idx" ON "CheckRun"("startedAt");
+
+-- CreateIndex
+CREATE INDEX "CheckRun_patternName_startedAt_idx" ON "CheckRun"("patternName", "startedAt");
+
+-- CreateIndex
+CREATE INDEX "CheckRun_patternId_idx" ON "CheckRun"("patternId");
+
+-- CreateIndex
+CREATE INDEX "CheckRun_deploymentId_idx" ON "CheckRun"("deploymentId");
+
+-- CreateIndex
+CREATE INDEX "CheckRun_actorId_idx" ON "CheckRun"("actorId");
+
+-- CreateIndex
+CREATE INDEX "CheckSuiteResult_runId_position_idx" ON "CheckSuiteResult"("runId", "position");
+
+-- CreateIndex
+CREATE INDEX "CheckSuiteResult_pattern_suite_finishedAt_idx" ON "CheckSuiteResult"("pattern", "suite", "finishedAt");
+
+-- CreateIndex
+CREATE INDEX "CheckFeatureResult_runId_idx" ON "CheckFeatureResult"("runId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "CheckFeatureResult_target_mesh_feature_key" ON "CheckFeatureResult"("target", "mesh", "feature");
+
