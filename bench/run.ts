@@ -6,9 +6,10 @@ import { adaptersBench } from './adapters';
 import { catalogPageBench } from './catalog-page';
 import { designerBench } from './designer';
 import { patternLanguageBench } from './pattern-language';
+import { perfBench } from './perf';
 import { sandboxBench } from './sandbox';
 
-const SUITES: TBenchSuite[] = [patternLanguageBench, adaptersBench, catalogPageBench, designerBench, sandboxBench];
+const SUITES: TBenchSuite[] = [patternLanguageBench, adaptersBench, catalogPageBench, designerBench, sandboxBench, perfBench];
 
 async function main() {
   const wanted = process.argv.slice(2);

@@ -1,7 +1,9 @@
 import type { TCommand } from '../types';
+import check from './check';
 import fmt from './fmt';
 import importCommand from './import';
 import meshes from './meshes';
+import perf from './perf';
 import render from './render';
 import schema from './schema';
 import validate from './validate';
@@ -14,4 +16,6 @@ export const COMMANDS: Record<string, TCommand> = {
   import: importCommand,
   render,
   meshes,
+  check,
+  perf,
 };
