@@ -192,20 +192,11 @@ describe('catalog patterns', () => {
 });
 
 describe('size', () => {
-  it('builds a 5,000-service graph well under 50 ms', () => {
-    const p = parse(generatePattern(5000));
-    patternToGraph(p); // warm up
-    const times: number[] = [];
-    let g: TPatternGraph | undefined;
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      g = patternToGraph(p);
-      times.push(performance.now() - t);
-    }
-    const median = times.sort((a, b) => a - b)[2]!;
-    console.info(`patternToGraph(5,000 services): median ${median.toFixed(1)} ms of 5`);
-    expect(g!.nodes).toHaveLength(5000);
-    expect(g!.edges).toHaveLength(5000);
-    expect(median).toBeLessThan(50);
+  // Speed is measured by `npm run bench`, not here: this checks that a big pattern builds completely.
+  it('builds a complete graph for 5,000 services', () => {
+    const g = patternToGraph(parse(generatePattern(5000)));
+    expect(g.nodes).toHaveLength(5000);
+    expect(g.edges).toHaveLength(5000);
+    expect(new Set(g.nodes.map((n) => n.id)).size).toBe(5000);
   });
 });
