@@ -63,7 +63,9 @@ export function processGroup(leader: number): number[] {
 }
 
 export interface TGroupUsage {
-  /** Average CPU over the run, millicores (1000 = one core busy all the time). */
+  /** CPU time the group used while sampled (user + system), seconds. */
+  cpuSeconds: number;
+  /** Average CPU over the sampled time, millicores (1000 = one core busy all the time). */
   cpuMcores: number;
   /** Peak of the group's summed resident memory, MB. */
   memMb: number;
@@ -128,7 +130,7 @@ export function startSampler(groups: TProcessGroup[], intervalMs = 200): TSample
         const st = state[i]!;
         let ticks = 0;
         for (const p of st.procs.values()) ticks += p.last - p.first;
-        out[g.name] = { cpuMcores: Math.round(((ticks / hz) / Math.max(seconds, 1e-3)) * 1000), memMb: Math.round(st.peakKb / 1024), processes: st.processes, maxThreads: st.threads };
+        out[g.name] = { cpuSeconds: ticks / hz, cpuMcores: Math.round((ticks / hz / Math.max(seconds, 1e-3)) * 1000), memMb: Math.round(st.peakKb / 1024), processes: st.processes, maxThreads: st.threads };
       });
       return out;
     },

@@ -41,6 +41,9 @@ describe('runPerf', () => {
   it('refuses generators that are not installed (ML8010) and mixes it cannot run (ML8003)', async () => {
     await expect(runPerf({ profile: profileFromOptions({ url: 'http://127.0.0.1:1/', generator: 'nighthawk', rps: 10, duration: '1s' }), target: { kind: 'url' } })).rejects.toMatchObject({ code: 'ML8010' });
     await expect(runPerf({ profile: profileFromOptions({ url: 'http://127.0.0.1:1/', generator: 'wrk', duration: '1s' }), workers: 2, target: { kind: 'url' } })).rejects.toMatchObject({ code: 'ML8003' });
+    // Checked before anything is deployed: Debian's wrk has no constant-rate mode.
+    const p = pattern('  services:\n    - {name: api}\n');
+    await expect(runPerf({ profile: profileFromOptions({ generator: 'wrk', rps: 100, duration: '1s' }), target: { kind: 'sandbox', pattern: p, root: '/nonexistent/never-created' } })).rejects.toMatchObject({ code: 'ML8003' });
   });
 });
 

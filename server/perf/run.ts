@@ -196,6 +196,10 @@ export async function runPerf(o: TPerfRunOptions): Promise<TPerfRun> {
   const rates = new Set(profile.clients.map((c) => c.rps > 0));
   if (rates.size > 1) throw new PerfError('ML8003', 'all clients run closed loop (rps 0) or all at a constant rate: not a mix');
   if ((o.workers ?? 1) > 1 && generator !== 'builtin') throw new PerfError('ML8003', `--workers is for the built-in generator (${generator} has its own threads: --threads)`);
+  for (const c of profile.clients) {
+    const refused = getGenerator(generator).refuses?.({ rps: c.rps, ...(c.body !== undefined ? { body: c.body } : {}) });
+    if (refused) throw new PerfError('ML8003', refused.message, [], refused.hint);
+  }
   const avail = await getGenerator(generator).available();
   if (!avail.ok) throw new PerfError('ML8010', `load generator ${generator}: ${avail.reason}`);
   const durationMs = profileDurationMs(profile);
@@ -286,12 +290,14 @@ export async function runPerf(o: TPerfRunOptions): Promise<TPerfRun> {
 
     const workloads: NonNullable<TSmpEnvironmentConfig['individual_workloads']> = [];
     if (usage && o.target.kind === 'sandbox' && deployment) {
+      // CPU per second of load (the sampling also spans the setup around it, which costs ~nothing).
+      const seconds = result.durationMs / 1000;
+      const mcores = (u: { cpuSeconds: number }) => Math.round((u.cpuSeconds / seconds) * 1000);
       for (const [name, u] of Object.entries(usage)) {
         if (!name.startsWith('workload:')) continue;
-        workloads.push({ name: name.slice('workload:'.length), count: u.processes, cpu_mcores: u.cpuMcores, mem_mb: u.memMb });
+        workloads.push({ name: name.slice('workload:'.length), count: u.processes, cpu_mcores: mcores(u), mem_mb: u.memMb });
       }
       const proxy = usage.proxy;
-      const seconds = result.durationMs / 1000;
       const hv = await haproxyVersion(findHaproxy() ?? 'haproxy');
       const policies = o.target.pattern.spec.policies;
       const mtls = policies.some((p) => p.kind === 'MutualTLS' && p.mode !== 'disabled');
@@ -305,10 +311,11 @@ export async function runPerf(o: TPerfRunOptions): Promise<TPerfRun> {
           ? {
               sidecar: {
                 count: 1,
-                cpu_mcores: proxy.cpuMcores,
+                cpu_mcores: mcores(proxy),
                 mem_mb: proxy.memMb,
                 ...(before && after && seconds > 0 ? { rps: Math.round((after.requests - before.requests) / seconds), bps: Math.round((after.bytesOut - before.bytesOut) / seconds) } : {}),
               },
+              // Threads of the busiest HAProxy process: its worker's nbthread.
               proxy_concurrency: proxy.maxThreads,
             }
           : {}),

@@ -233,6 +233,8 @@ export interface TLoadGenerator {
   id: TGeneratorId;
   title: string;
   available(): Promise<{ ok: true; version?: string } | { ok: false; reason: string }>;
+  /** Why this generator cannot run such a load (checked before anything is deployed), if it cannot. */
+  refuses?(load: Pick<TLoadSpec, 'rps' | 'body'>): { message: string; hint?: string } | undefined;
   run(spec: TLoadSpec, options?: { signal?: AbortSignal }): Promise<TPartialRun>;
 }
 

@@ -116,11 +116,16 @@ export const nighthawkGenerator: TLoadGenerator = {
     const v = r ? /(\d+\.\d+\.\d+)/.exec(r.stdout + r.stderr)?.[1] : undefined;
     return v ? { ok: true, version: v } : { ok: false, reason: `${b} did not report a version` };
   },
+  refuses(load) {
+    if (load.rps <= 0) return { message: 'nighthawk needs a request rate (rps > 0)' };
+    if (load.body !== undefined) return { message: 'nighthawk cannot send a given body text (only a body size)' };
+    return undefined;
+  },
   async run(spec, options = {}) {
     const b = findBinary('nighthawk_client');
     if (!b) throw new PerfError('ML8010', 'nighthawk is not installed here');
-    if (spec.rps <= 0) throw new PerfError('ML8003', 'nighthawk needs a request rate (rps > 0)');
-    if (spec.body !== undefined) throw new PerfError('ML8003', 'nighthawk cannot send a given body text (only a body size)');
+    const refused = nighthawkGenerator.refuses!(spec);
+    if (refused) throw new PerfError('ML8003', refused.message);
     const seconds = Math.max(1, Math.round(spec.durationMs / 1000));
     const args = ['--output-format', 'json', '--rps', String(spec.rps), '--connections', String(spec.connections), '--duration', String(seconds), '--timeout', String(Math.max(1, Math.ceil(spec.timeoutMs / 1000))), '--concurrency', '1', '--request-method', spec.method.toUpperCase()];
     for (const [k, v] of Object.entries(spec.headers)) args.push('--request-header', `${k}:${v}`);

@@ -160,6 +160,10 @@ export function wrkPartial(p: TWrkParsed, startMs: number, version?: string): TP
   return out;
 }
 
+function refuses(load: Pick<TLoadSpec, 'rps'>): { message: string; hint: string } | undefined {
+  return load.rps > 0 ? { message: `wrk has no constant-rate mode (rps ${load.rps} asked)`, hint: 'use --generator builtin (open model, coordinated omission corrected) or rps 0' } : undefined;
+}
+
 export function createWrkGenerator(o: { exactStatusCodes?: boolean; binary?: string } = {}): TLoadGenerator {
   const exact = o.exactStatusCodes ?? true;
   const bin = () => o.binary ?? findBinary('wrk');
@@ -177,10 +181,12 @@ export function createWrkGenerator(o: { exactStatusCodes?: boolean; binary?: str
       const v = await version(b).catch(() => undefined);
       return v ? { ok: true, version: v } : { ok: false, reason: `${b} did not report a version` };
     },
+    refuses,
     async run(spec, options = {}) {
       const b = bin();
       if (!b) throw new PerfError('ML8010', 'wrk is not installed here', [], 'apt-get install wrk');
-      if (spec.rps > 0) throw new PerfError('ML8003', `wrk has no constant-rate mode (rps ${spec.rps} asked)`, [], 'use --generator builtin (open model, coordinated omission corrected) or rps 0');
+      const refused = refuses(spec);
+      if (refused) throw new PerfError('ML8003', refused.message, [], refused.hint);
       const threads = Math.max(1, Math.min(spec.threads ?? 1, spec.connections));
       const seconds = Math.max(1, Math.ceil(spec.durationMs / 1000));
       const dir = mkdtempSync(join(tmpdir(), 'meshloom-wrk-'));
