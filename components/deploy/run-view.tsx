@@ -1,48 +1,15 @@
 'use client';
 import { TRPCClientError } from '@trpc/client';
-import { useEffect, useRef, useState } from 'react';
-import { useTRPCClient } from '@/components/providers/trpc';
+import { useEffect, useRef } from 'react';
+import { useRunStream, type TRunStream } from '@/components/runs/use-run-stream';
 import type { TDiagnostic } from '@/patterns/language/diagnostics';
 import type { TDeployProgressEvent, TOutcomeDto, TRunDto } from '@/server/services/deploy/dto';
 
-export interface TRunWatch {
-  runId: string | null;
-  events: TDeployProgressEvent[];
-  /** The run's record once it has ended. */
-  end: TRunDto | null;
-  error: string | null;
-}
+export type TRunWatch = TRunStream<TDeployProgressEvent, TRunDto>;
 
 /** Follows a run's progress over SSE: every event so far, then live ones, until the run ends. */
 export function useRunEvents(runId: string | null, onEnd?: (run: TRunDto) => void): TRunWatch {
-  const client = useTRPCClient();
-  const [watch, setWatch] = useState<TRunWatch>({ runId: null, events: [], end: null, error: null });
-  const onEndRef = useRef(onEnd);
-  useEffect(() => {
-    onEndRef.current = onEnd;
-  });
-  useEffect(() => {
-    setWatch({ runId, events: [], end: null, error: null });
-    if (!runId) return;
-    let lastSeq = 0;
-    const sub = client.deployments.progress.subscribe(
-      { runId },
-      {
-        onData: ({ data: event }) => {
-          if (event.seq <= lastSeq) return;
-          lastSeq = event.seq;
-          if (event.type === 'end') {
-            setWatch((w) => (w.runId === runId ? { ...w, end: event.run } : w));
-            onEndRef.current?.(event.run);
-            sub.unsubscribe();
-          } else setWatch((w) => (w.runId === runId ? { ...w, events: [...w.events, event] } : w));
-        },
-        onError: (e) => setWatch((w) => (w.runId === runId ? { ...w, error: e.message } : w)),
-      },
-    );
-    return () => sub.unsubscribe();
-  }, [runId, client]);
-  return watch;
+  return useRunStream<TDeployProgressEvent, TRunDto>(runId, (client, id, handlers) => client.deployments.progress.subscribe({ runId: id }, handlers), onEnd);
 }
 
 const PHASES: Record<TDeployProgressEvent['phase'], string> = {
